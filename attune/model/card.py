@@ -1,0 +1,94 @@
+"""The model card: a Markdown page written beside every trained model from its manifest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..dimensions import DIMENSIONS, LABELS
+
+CARD_FILE = "MODEL_CARD.md"
+
+
+def metrics_table(metrics: dict[str, Any]) -> str:
+    """A Markdown table of per-dimension metrics."""
+    rows = ["| dimension | Spearman rho | QW kappa | macro-F1 | ECE | pairwise acc. (pairs) | n |",
+            "|---|---|---|---|---|---|---|"]
+    per = metrics.get("per_dimension", {})
+    for d in DIMENSIONS:
+        m = per.get(d)
+        if not m:
+            continue
+        rows.append(f"| {LABELS[d]} | {m['spearman']:.3f} | {m['qwk']:.3f} | {m['macro_f1']:.3f} | "
+                    f"{m['ece']:.3f} | {m['pairwise_accuracy']:.3f} ({m['pairs']}) | {m['n']} |")
+    mean = metrics.get("mean")
+    if mean:
+        rows.append(f"| **mean** | {mean['spearman']:.3f} | {mean['qwk']:.3f} | {mean['macro_f1']:.3f} | "
+                    f"{mean['ece']:.3f} | {mean['pairwise_accuracy']:.3f} | |")
+    return "\n".join(rows)
+
+
+def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
+    """Write ``MODEL_CARD.md`` for the model in ``directory`` from its manifest."""
+    data = manifest.get("data", {})
+    versions = manifest.get("versions", {})
+    metrics = manifest.get("metrics") or {}
+    params = manifest.get("params", {})
+    lines = [
+        f"# Model card: {manifest.get('name', 'attune model')}",
+        "",
+        "Written by `attune train` from the model's `manifest.json`; do not edit by hand.",
+        "",
+        "## What it is",
+        "Six multinomial logistic regressions, one per ATTUNE dimension, over attune's cue "
+        f"features ({len(manifest.get('features', []))} features from the spaCy parse of the text "
+        "and of the customer message it answers). Each predicts the probability of the codebook "
+        "levels 0-3; the score is the expected level scaled to 0-100.",
+        "",
+        "## Intended use",
+        "Scoring English customer-facing writing (agent replies by email, chat, social media or "
+        "phone; marketing and outbound emails; public statements about complaints) to coach "
+        "writers and to look at teams and queues in aggregate. It is a writing aid and a QA "
+        "signal, not a verdict on a person: do not use it alone to rate or discipline agents.",
+        "",
+        "## Data",
+        f"- Source: `{data.get('source')}` (sha256 `{str(data.get('sha256', ''))[:16]}...`)",
+        f"- Fitted on {data.get('n_fit')} items; evaluated on {data.get('n_test')} held-out items "
+        "(scenario-disjoint test split).",
+        "- The corpus is written and labelled by the attune team following `data/CODEBOOK.md`; "
+        "see `data/README.md`.",
+        "",
+        "## Training",
+        f"- spaCy pipeline: `{manifest.get('spacy_pipeline')}`",
+        f"- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "- Regularisation (C) and class weighting per dimension chosen by grouped 5-fold "
+        "cross-validation on train+dev (quadratic kappa):",
+    ]
+    for d in DIMENSIONS:
+        if d in params:
+            lines.append(f"  - {d}: C={params[d]['C']}, class_weight={params[d]['class_weight']}, "
+                         f"cv kappa {manifest.get('cv_qwk', {}).get(d)}")
+    lines += ["", "## Test-split metrics", ""]
+    lines.append(metrics_table(metrics) if metrics else "No labelled test split was given.")
+    lines += [
+        "",
+        "Spearman rho and quadratic-weighted kappa (against the rounded expected level) compare "
+        "with the adjudicated labels; macro-F1 is over the four levels; ECE is the expected "
+        "calibration error of the most probable level; pairwise accuracy is the share of "
+        "differently labelled replies to the same customer message that the scores order correctly.",
+        "",
+        "## Limitations",
+        "- English only; other languages get a warning and unreliable scores.",
+        "- Trained on texts written for this project, in UK-leaning English, over utilities, "
+        "telecom, banking, insurance, retail, travel, SaaS, healthcare administration, public "
+        "services, hospitality, housing, logistics and subscriptions. It has not seen legal, "
+        "medical-advice, employee-to-employee or non-customer writing.",
+        "- Cues are lexical and syntactic: well-disguised sarcasm, irony and cultural register can "
+        "fool it; a long text is judged as a whole.",
+        "- Labels come from the team's reading of the codebook; see the agreement figures in "
+        "`data/README.md` for how far two readers agree.",
+        "",
+    ]
+    path = Path(directory) / CARD_FILE
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

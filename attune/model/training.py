@@ -1,0 +1,147 @@
+"""Training and evaluating attune models: ``attune train`` and ``attune evaluate``.
+
+Training is deterministic: the same data, versions and parameters give the same model.
+Hyperparameters are chosen by grouped cross-validation (scenarios never straddle folds) on the
+training and development splits only; the test split is scored once, at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+from .. import _text
+from ..data import data_hash, load_corpus
+from ..dimensions import DIMENSIONS
+from ..features import extract, feature_names
+from ..pipeline import SpacyModel, disabled_components, load_pipeline, pipeline_name
+from .artifact import AttuneModel, library_versions, load_model, save_model
+from .card import write_card
+from .estimator import LevelClassifier
+from .metrics import all_metrics
+
+log = logging.getLogger(__name__)
+
+C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+WEIGHT_GRID = (None, "balanced")
+
+
+def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_process: int = 1) -> np.ndarray:
+    """The feature matrix of labelled items (rows in the order of ``items``)."""
+    disable = disabled_components(nlp)
+    names = feature_names()
+    texts = [_text.prepare(i["text"]).parse for i in items]
+    contexts = sorted({i["context"] for i in items if i.get("context")})
+    ctx_docs = dict(zip(contexts, nlp.pipe([_text.prepare(c).parse for c in contexts],
+                                           batch_size=batch_size, n_process=n_process, disable=disable)))
+    rows = []
+    for item, doc in zip(items, nlp.pipe(texts, batch_size=batch_size, n_process=n_process, disable=disable)):
+        ctx = item.get("context")
+        rows.append(extract(doc, ctx_docs[ctx] if ctx else None).vector(names))
+    return np.vstack(rows) if rows else np.zeros((0, len(names)))
+
+
+def _labels(items, dim) -> np.ndarray:
+    return np.array([i["labels"][dim] for i in items], dtype=int)
+
+
+def select_params(X, y, groups, folds: int = 5) -> tuple[dict[str, Any], float]:
+    """Pick C and class_weight by grouped cross-validation, maximising quadratic kappa."""
+    from .metrics import qwk
+
+    n_folds = min(folds, len(set(groups)))
+    best, best_score = {"C": 0.1, "class_weight": None}, -np.inf
+    for C in C_GRID:
+        for cw in WEIGHT_GRID:
+            expected = np.zeros(len(y))
+            for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
+                clf = LevelClassifier(C=C, class_weight=cw).fit(X[tr], y[tr])
+                expected[va] = clf.expected_level(X[va])
+            s = qwk(y, expected)
+            if s > best_score + 1e-9:
+                best, best_score = {"C": C, "class_weight": cw}, s
+    return best, float(best_score)
+
+
+def train(
+    data: str | Path | None = None,
+    out_dir: str | Path = "model",
+    spacy_model: SpacyModel = None,
+    folds: int = 5,
+    name: str | None = None,
+) -> dict[str, Any]:
+    """Train a model on labelled data and save it to ``out_dir``; return its manifest.
+
+    ``data`` is a labelled ``.jsonl`` or ``.csv`` file (see :mod:`attune.data`) or None for the
+    bundled corpus. When the data has splits, parameters are chosen by cross-validation on
+    train+dev, the model is fitted on train+dev and evaluated on test; without splits, all rows
+    are used for cross-validation and fitting, and the metrics are cross-validated ones.
+    """
+    t0 = time.perf_counter()
+    items = load_corpus(data)
+    nlp = load_pipeline(spacy_model)
+    has_splits = any(i.get("split") for i in items)
+    fit_items = [i for i in items if i.get("split") in ("train", "dev")] if has_splits else items
+    test_items = [i for i in items if i.get("split") == "test"] if has_splits else []
+    log.info("featurising %d items", len(items))
+    X_fit = featurize(fit_items, nlp)
+    X_test = featurize(test_items, nlp) if test_items else None
+    groups = [i["scenario_id"] for i in fit_items]
+    estimators, params, cv = {}, {}, {}
+    for dim in DIMENSIONS:
+        y = _labels(fit_items, dim)
+        best, score = select_params(X_fit, y, groups, folds)
+        params[dim], cv[dim] = best, round(score, 4)
+        estimators[dim] = LevelClassifier(**best).fit(X_fit, y)
+        log.info("%s: %s cv_qwk=%.3f", dim, best, score)
+    model = AttuneModel(feature_names=feature_names(), estimators=estimators)
+    metrics = evaluate_items(model, test_items, X_test) if test_items else {}
+    manifest = {
+        "name": name or Path(out_dir).name,
+        "created": time.strftime("%Y-%m-%d"),
+        "spacy_pipeline": pipeline_name(nlp),
+        "data": {
+            "source": str(data) if data else "data/corpus.jsonl",
+            "sha256": data_hash(items),
+            "n_fit": len(fit_items),
+            "n_test": len(test_items),
+        },
+        "params": params,
+        "cv_qwk": cv,
+        "metrics": {"split": "test", **metrics} if metrics else {},
+        "train_seconds": round(time.perf_counter() - t0, 1),
+    }
+    save_model(model, out_dir, manifest)
+    write_card(manifest | {"versions": library_versions(), "features": list(model.feature_names)}, out_dir)
+    return manifest
+
+
+def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X: np.ndarray | None = None,
+                   nlp=None) -> dict[str, Any]:
+    """Metrics of ``model`` on labelled ``items``, per dimension and averaged."""
+    if X is None:
+        X = featurize(items, nlp or load_pipeline())
+    groups = [i["scenario_id"] for i in items]
+    per_dim = {}
+    for dim in DIMENSIONS:
+        proba = model.estimators[dim].level_proba(X)
+        per_dim[dim] = {k: (round(v, 4) if isinstance(v, float) else v)
+                        for k, v in all_metrics(_labels(items, dim), proba, groups).items()}
+    keys = ("spearman", "qwk", "macro_f1", "ece", "pairwise_accuracy")
+    mean = {k: round(float(np.nanmean([per_dim[d][k] for d in DIMENSIONS])), 4) for k in keys}
+    return {"per_dimension": per_dim, "mean": mean}
+
+
+def evaluate(model_dir: str | Path | None = None, data: str | Path | None = None, split: str = "test",
+             trust: bool = False, spacy_model: SpacyModel = None) -> dict[str, Any]:
+    """Evaluate a saved model on a split of the corpus (or of a labelled file)."""
+    model, _ = load_model(model_dir, trust=trust)
+    items = load_corpus(data, split=split) if split else load_corpus(data)
+    if not items:
+        raise ValueError(f"no items in split {split!r}")
+    return evaluate_items(model, items, nlp=load_pipeline(spacy_model))

