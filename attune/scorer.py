@@ -14,13 +14,14 @@ from . import _text
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
 from .explain import evidence_for, suggestion_for
-from .features import Features, extract
+from .features import analyse_context, extract
 from .model import AttuneModel, load_model
 from .pipeline import SpacyModel, disabled_components, load_pipeline
 from .result import DimensionScore, Result
 
 log = logging.getLogger(__name__)
 
+_LEVELS = np.arange(MAX_LEVEL + 1, dtype=np.float64)
 NOT_ENGLISH = "the text does not look like English; attune's scores are unreliable for it"
 
 
@@ -114,16 +115,23 @@ class Scorer:
         good = [r for r in rows if not isinstance(r, str)]
         docs = self._parse([p.parse for p, _ in good], batch_size, n_process)
         unique_ctx = sorted({c for _, c in good if c is not None})
-        ctx_docs = dict(zip(unique_ctx, self._parse(
-            [_text.prepare(c).parse for c in unique_ctx], batch_size, n_process)))
+        ctx_info = {c: analyse_context(d) for c, d in zip(unique_ctx, self._parse(
+            [_text.prepare(c).parse for c in unique_ctx], batch_size, n_process))}
         good_iter = iter(good)
+        pending: list[Any] = []
         for row in rows:
             if isinstance(row, str):
-                yield Result.failed(None, None, row, model=self.model_name)
-                continue
-            prepared, ctx = next(good_iter)
-            doc = next(docs)
-            yield self._score_doc(prepared, doc, ctx, ctx_docs.get(ctx) if ctx else None)
+                pending.append(Result.failed(None, None, row, model=self.model_name))
+            else:
+                prepared, ctx = next(good_iter)
+                doc = next(docs)
+                pending.append((prepared, ctx, extract(doc, ctx_info.get(ctx) if ctx else None),
+                                _text.looks_english(doc)))
+            if len(pending) >= batch_size:
+                yield from self._finish(pending)
+                pending = []
+        if pending:
+            yield from self._finish(pending)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -133,32 +141,38 @@ class Scorer:
         return self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process,
                              disable=self._disable)
 
-    def features(self, doc: Doc, context_doc: Doc | None) -> Features:
-        return extract(doc, context_doc)
-
-    def _score_doc(self, prepared: _text.Prepared, doc: Doc, context: str | None,
-                   context_doc: Doc | None) -> Result:
-        feats = extract(doc, context_doc)
-        names = self.model.feature_names
-        X = feats.vector(names)[None, :]
-        dims = []
-        for dim in DIMENSIONS:
-            est = self.model.estimators[dim]
-            proba = est.level_proba(X)[0]
-            score = float(proba @ np.arange(MAX_LEVEL + 1)) * 100.0 / MAX_LEVEL
-            contrib = est.contributions(X)[0]
-            dims.append(DimensionScore(
-                dimension=dim,
-                score=score,
-                probabilities=tuple(float(p) for p in proba),
-                evidence=evidence_for(dim, prepared.text, feats, names, contrib),
-                suggestion=suggestion_for(dim, score, feats, names, contrib),
-            ))
-        warnings = list(prepared.warnings)
-        if not _text.looks_english(doc):
-            warnings.append(NOT_ENGLISH)
-        return Result(text=prepared.text, context=context, dimensions=tuple(dims),
-                      warnings=tuple(warnings), model=self.model_name)
+    def _finish(self, pending: list[Any]) -> Iterator[Result]:
+        """Score a batch of featurised rows with one model call per dimension."""
+        scored = [p for p in pending if not isinstance(p, Result)]
+        if scored:
+            names = self.model.feature_names
+            X = np.vstack([feats.vector(names) for _, _, feats, _ in scored])
+            proba = {d: self.model.estimators[d].level_proba(X) for d in DIMENSIONS}
+            contrib = {d: self.model.estimators[d].contributions(X) for d in DIMENSIONS}
+        k = 0
+        for p in pending:
+            if isinstance(p, Result):
+                yield p
+                continue
+            prepared, context, feats, english = p
+            dims = []
+            for dim in DIMENSIONS:
+                pr = proba[dim][k]
+                score = float(pr @ _LEVELS) * 100.0 / MAX_LEVEL
+                c = contrib[dim][k]
+                dims.append(DimensionScore(
+                    dimension=dim,
+                    score=score,
+                    probabilities=tuple(float(x) for x in pr),
+                    evidence=evidence_for(dim, prepared.text, feats, names, c),
+                    suggestion=suggestion_for(dim, score, feats, names, c),
+                ))
+            warnings = list(prepared.warnings)
+            if not english:
+                warnings.append(NOT_ENGLISH)
+            k += 1
+            yield Result(text=prepared.text, context=context, dimensions=tuple(dims),
+                         warnings=tuple(warnings), model=self.model_name)
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

@@ -28,7 +28,7 @@ CASES = [
     ("sorry_but", "But first: sorry we were late.", None, None),
     ("sorry_but", "Sorry to hear that, Jo.", None, None),
     ("conditional_apology", "Sorry if you feel we let you down.", None, "Sorry if"),
-    ("conditional_apology", "We apologise if any offence was caused.", None, "apologise if"),
+    ("conditional_apology", "We apologise if this upset you.", None, "apologise if"),
     ("conditional_apology", "I'm sorry you feel that way.", None, "sorry you feel"),
     ("conditional_apology", "I'm sorry we let you down.", None, None),
     ("conditional_apology", "If you feel unwell, call 111.", None, None),

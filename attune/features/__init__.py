@@ -25,9 +25,16 @@ from spacy.tokens import Doc
 from . import cues as _cues
 from ._lexicon import Cue, cue_table
 from ._spans import quoted_ranges
-from .context import EMOTION_FAMILIES, Signals, signals
+from ._view import view
+from .context import EMOTION_FAMILIES, ContextInfo, Signals, analyse, signals
+from .cues import _hashes
 
-__all__ = ["Features", "extract", "feature_names", "feature_cue", "cue_table", "Cue"]
+_I_IDS = _hashes(["i", "me", "my", "mine"])
+_WE_IDS = _hashes(["we", "us", "our", "ours"])
+_YOU_IDS = _hashes(["you", "your", "yours"])
+
+__all__ = ["Features", "extract", "analyse_context", "ContextInfo", "feature_names", "feature_cue",
+           "cue_table", "Cue"]
 
 _ACK_CUES = ("emotion_named", "emotion_echo", "empathic_validation", "compassion")
 _GENERAL = (
@@ -97,25 +104,30 @@ def _log(n: float) -> float:
     return math.log1p(max(n, 0.0))
 
 
-def extract(doc: Doc, context: Doc | None = None) -> Features:
+def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     """Features and evidence spans of a reply ``doc`` given the customer's message ``context``.
 
-    ``context`` is None for marketing emails and stand-alone texts.
+    ``context`` is the parsed customer message, or its :func:`analyse_context` result (reuse
+    it when many replies answer one message), or None for marketing emails and stand-alone
+    texts.
     """
-    text = doc.text
+    if isinstance(context, Doc):
+        context = analyse_context(context)
+    ctx: Signals | None = context.signals if context is not None else None
+    v = view(doc)
+    text = v.text
     quoted = quoted_ranges(text)
     hits = _cues.lexicon_hits(doc, quoted)
-    ctx: Signals | None = signals(context) if context is not None else None
-    reply_signals = signals(doc)
+    reply_signals = signals(doc, text)
 
-    _cues.apology_hits(doc, quoted, hits)
-    _cues.commitment_hits(doc, quoted, hits)
-    _cues.blame_and_passive_hits(doc, quoted, hits)
-    matched, share = _cues.overlap_hits(doc, context, hits)
-    _cues.signoff_hits(doc, hits)
-    _cues.style_hits(doc, hits, ctx)
-    _context_cues(doc, ctx, reply_signals, quoted, hits)
-    _cues.early_address_hits(doc, context, hits)
+    _cues.apology_hits(doc, v, quoted, hits)
+    _cues.commitment_hits(doc, v, quoted, hits)
+    _cues.blame_and_passive_hits(doc, v, quoted, hits)
+    matched, share = _cues.overlap_hits(v, context, hits)
+    _cues.signoff_hits(text, hits)
+    _cues.style_hits(text, hits, ctx)
+    _context_cues(text, ctx, reply_signals, quoted, hits)
+    _cues.early_address_hits(v, context is not None, hits)
     if hits.get("apology") and (hits.get("ownership") or hits.get("commitment")):
         hits["full_apology"] = list(hits["apology"])
 
@@ -124,19 +136,19 @@ def extract(doc: Doc, context: Doc | None = None) -> Features:
     if ctx is not None and ctx.emotion >= 1 and not any(hits.get(c) for c in _ACK_CUES):
         values["emotion_ignored"] = _log(ctx.emotion)
 
-    words = [t for t in doc if not t.is_punct and not t.is_space]
-    n_words = max(len(words), 1)
-    lower = [t.lower_ for t in words]
-    sents = list(doc.sents)
+    n_words = max(sum(1 for p, sp in zip(v.punct, v.space) if not p and not sp), 1)
+    lower_ids = v.lower
+    n_sents = len(v.sents)
+    questions = sum(text[v.idx[a]:v.ends[b - 1]].rstrip().endswith("?") for a, b in v.sents) if n_sents else 0
     values.update(
         n_tokens_log=_log(n_words),
-        n_sentences_log=_log(len(sents)),
-        questions=_log(sum(s.text.rstrip().endswith("?") for s in sents)),
+        n_sentences_log=_log(n_sents),
+        questions=_log(questions),
         exclamations=_log(text.count("!")),
         emoji=_log(_cues.emoji_count(text)),
-        i_rate=10 * sum(w in ("i", "me", "my", "mine", "i'm", "i've", "i'll") for w in lower) / n_words,
-        we_rate=10 * sum(w in ("we", "us", "our", "ours") for w in lower) / n_words,
-        you_rate=10 * sum(w in ("you", "your", "yours") for w in lower) / n_words,
+        i_rate=10 * sum(w in _I_IDS for w in lower_ids) / n_words,
+        we_rate=10 * sum(w in _WE_IDS for w in lower_ids) / n_words,
+        you_rate=10 * sum(w in _YOU_IDS for w in lower_ids) / n_words,
         hedge=_log(len(hits.get("hedge", ()))),
         time=_log(len(hits.get("time", ()))),
         restatement_share=share,
@@ -160,7 +172,12 @@ def extract(doc: Doc, context: Doc | None = None) -> Features:
     return Features(values=values, hits=hits)
 
 
-def _context_cues(doc: Doc, ctx: Signals | None, mine: Signals, quoted, hits) -> None:
+def analyse_context(doc: Doc) -> ContextInfo:
+    """Analyse a parsed customer message once, for every reply that answers it."""
+    return analyse(doc)
+
+
+def _context_cues(text: str, ctx: Signals | None, mine: Signals, quoted, hits) -> None:
     """Cues that compare the reply with the customer's message."""
     if ctx is None:
         return
@@ -171,7 +188,7 @@ def _context_cues(doc: Doc, ctx: Signals | None, mine: Signals, quoted, hits) ->
                 hits.setdefault("emotion_echo", []).append((s, e))
     ctx_stakes = ctx.words.get("stakes", set())
     for (s, e) in mine.spans.get("stakes", ()):
-        if doc.text[s:e].lower() in ctx_stakes:
+        if text[s:e].lower() in ctx_stakes:
             hits.setdefault("stakes_reflected", []).append((s, e))
     if not ctx.count("repetition"):
         hits.pop("repetition_noticed", None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
@@ -61,28 +61,17 @@ def inside(ranges: Sequence[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in ranges)
 
 
-def group_tokens(tokens: Iterable[Token], gap: int = 1) -> list[tuple[int, int]]:
-    """Merge tokens that are adjacent (up to ``gap`` tokens apart) into character spans."""
-    spans: list[tuple[int, int]] = []
-    last_i = None
-    for tok in sorted(tokens, key=lambda t: t.i):
-        if last_i is not None and tok.i - last_i <= gap and spans:
-            spans[-1] = (spans[-1][0], tok.idx + len(tok.text))
-        else:
-            spans.append((tok.idx, tok.idx + len(tok.text)))
-        last_i = tok.i
-    return spans
-
-
-def clause(tok: Token, start_tok: Token | None = None, max_tokens: int = 25) -> tuple[int, int]:
+def clause(tok: Token, start_tok: Token | None = None, max_tokens: int = 25,
+           sent: tuple[int, int] | None = None) -> tuple[int, int]:
     """Character span from ``start_tok`` (or ``tok``'s left edge) to ``tok``'s right edge,
-    kept within its sentence and at most ``max_tokens`` long."""
-    sent = tok.sent
-    left = start_tok if start_tok is not None else tok.left_edge
-    right = tok.right_edge
-    lo = max(left.i, sent.start)
-    hi = min(right.i, sent.end - 1, lo + max_tokens - 1)
+    kept within its sentence (token bounds ``sent``) and at most ``max_tokens`` long."""
     doc: Doc = tok.doc
+    if sent is None:
+        s = tok.sent
+        sent = (s.start, s.end)
+    left = start_tok if start_tok is not None else tok.left_edge
+    lo = max(left.i, sent[0])
+    hi = min(tok.right_edge.i, sent[1] - 1, lo + max_tokens - 1)
     while hi > lo and (doc[hi].is_punct or doc[hi].is_space):
         hi -= 1
     return doc[lo].idx, doc[hi].idx + len(doc[hi].text)

@@ -6,8 +6,10 @@ them with the reply.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from spacy.symbols import PROPN
 from spacy.tokens import Doc
 
 from ._lexicon import CONTEXT_FILE, matcher_for
@@ -43,30 +45,66 @@ class Signals:
         return sum(self.count(f) for f in EMOTION_FAMILIES)
 
 
-def caps_tokens(doc: Doc) -> list:
-    """Tokens written in capitals (two letters or more, not a known acronym)."""
-    return [
-        t for t in doc
-        if t.is_alpha and len(t.text) >= 2 and t.text.isupper() and t.text not in ACRONYMS
-    ]
+_CAPS = re.compile(r"(?<![\w'’])[A-Z]{2,}(?![\w'’])")
 
 
-def signals(doc: Doc) -> Signals:
+def caps_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of words in capitals (two letters or more, not a known acronym);
+    neighbouring capitalised words form one span."""
+    spans: list[tuple[int, int]] = []
+    for m in _CAPS.finditer(text):
+        if m.group() in ACRONYMS:
+            continue
+        if spans and text[spans[-1][1]:m.start()].strip(" ,") == "":
+            spans[-1] = (spans[-1][0], m.end())
+        else:
+            spans.append(m.span())
+    return spans
+
+
+def signals(doc: Doc, text: str | None = None) -> Signals:
     """Find emotion, stakes and repetition words in ``doc`` (negated ones do not count)."""
     out = Signals()
     matcher = matcher_for(doc.vocab, (CONTEXT_FILE,))
-    for match_id, start, end in matcher(doc):
+    for family, start, end in matcher(doc):
         span = doc[start:end]
-        family = doc.vocab.strings[match_id]
         if family != "stakes" and is_negated(span):
             continue
         out.families[family] = out.families.get(family, 0) + 1
         out.words.setdefault(family, set()).add(span.text.lower())
         out.spans.setdefault(family, []).append((span.start_char, span.end_char))
-    out.caps = len(caps_tokens(doc))
-    out.exclamations = doc.text.count("!")
+    text = doc.text if text is None else text
+    out.caps = len([m for m in _CAPS.finditer(text) if m.group() not in ACRONYMS])
+    out.exclamations = text.count("!")
     if out.caps >= 1:
         out.families["anger"] = out.families.get("anger", 0) + 1
     if out.exclamations >= 2:
         out.families["frustration"] = out.families.get("frustration", 0) + 1
     return out
+
+
+@dataclass
+class ContextInfo:
+    """What the reply is compared with: the customer message's signals, its content lemmas
+    (string ids) and the lower-cased ids of its numbers, references and names."""
+
+    signals: Signals
+    lemmas: frozenset[int]
+    details: frozenset[int]
+    text: str
+
+
+def analyse(doc: Doc) -> ContextInfo:
+    """Analyse a customer message once; the result can be reused for every reply to it."""
+    from ._view import view
+    from .cues import content_tokens
+
+    v = view(doc)
+    content = content_tokens(v)
+    text = v.text
+    details = frozenset(
+        v.lower[i] for i in range(len(v))
+        if any(ch.isdigit() for ch in text[v.idx[i]:v.ends[i]]) or v.pos[i] == PROPN
+    )
+    return ContextInfo(signals=signals(doc, text), lemmas=frozenset(v.lemma[i] for i in content),
+                       details=details, text=text)

@@ -12,9 +12,20 @@ from typing import Sequence
 
 from spacy.tokens import Doc, Span, Token
 
+from spacy.strings import StringStore
+from spacy.symbols import ADJ, NOUN, PROPN, VERB
+
 from ._lexicon import matcher_for
-from ._spans import clause, group_tokens, inside, is_negated
-from .context import Signals, caps_tokens
+from ._spans import clause, inside, is_negated
+from ._view import DocView
+from .context import Signals, caps_spans
+
+_ids = StringStore()
+
+
+def _hashes(words) -> frozenset[int]:
+    """The string ids of ``words`` as they appear in ``Doc.to_array`` (LOWER, LEMMA, DEP)."""
+    return frozenset(_ids[w] for w in words)
 
 Spans = list[tuple[int, int]]
 Hits = dict[str, Spans]
@@ -52,6 +63,22 @@ _FAULT_NOUNS = frozenset(
     {"mistake", "error", "issue", "problem", "fault", "oversight", "failure", "delay",
      "inconvenience", "incident", "glitch", "breach", "outage", "disruption", "miscommunication"}
 )
+_APOLOGY_IDS = _hashes(_APOLOGY_WORDS)
+_APOLOGY_LEAD_IDS = _hashes(
+    ["i", "we", "am", "are", "'m", "'re", "so", "really", "truly", "very", "deeply", "sincerely",
+     "genuinely", "do", "our", "my", "please", "accept", "’m", "’re"]
+)
+_CANCELLER_IDS = _hashes(_CANCELLERS)
+_NEXT_CANCELLER_IDS = _hashes(["but", "however", "unfortunately"])
+_HEAR_IDS = _hashes(["hear", "learn", "read", "see"])
+_TO = _ids["to"]
+_YOU = _ids["you"]
+_NSUBJ = _ids["nsubj"]
+_NSUBJPASS = _ids["nsubjpass"]
+_NOT_ACTION_IDS = _hashes(_NOT_ACTIONS)
+_FAILURE_IDS = _hashes(_FAILURE_VERBS)
+_FAULT_IDS = _hashes(_FAULT_NOUNS)
+_WRONG_IDS = _hashes(["wrong", "incorrect"])
 _GREETING = re.compile(
     r"^\s*(hi|hello|hey|dear|good (morning|afternoon|evening)|morning|afternoon|subject:)",
     re.I,
@@ -98,10 +125,9 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
     Overlapping matches of one cue keep the longest.
     """
     hits: Hits = {}
-    matches = matcher_for(doc.vocab)(doc)
     by_cue: dict[str, list[Span]] = {}
-    for match_id, start, end in matches:
-        by_cue.setdefault(doc.vocab.strings[match_id], []).append(doc[start:end])
+    for cue, start, end in matcher_for(doc.vocab)(doc):
+        by_cue.setdefault(cue, []).append(doc[start:end])
     for cue, spans in by_cue.items():
         spans.sort(key=lambda s: (-(s.end - s.start), s.start))
         taken: list[Span] = []
@@ -118,44 +144,39 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
     return hits
 
 
-def apology_hits(doc: Doc, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
+def apology_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
     """Classify each apology: sincere, negated, cancelled by "but", conditional or formulaic."""
     conditional = hits.get("conditional_apology", [])
     formulaic = hits.get("formulaic", [])
-    compassion = hits.get("compassion", [])
-    for tok in doc:
-        if tok.lower_ not in _APOLOGY_WORDS:
+    n = len(v)
+    for i in (i for i in range(n) if v.lower[i] in _APOLOGY_IDS):
+        start_c, end_c = v.idx[i], v.ends[i]
+        if inside(quoted, start_c, end_c):
             continue
-        if inside(quoted, tok.idx, tok.idx + len(tok.text)):
-            continue
-        sent = tok.sent
-        nxt = doc[tok.i + 1] if tok.i + 1 < len(doc) else None
-        if nxt is not None and nxt.lower_ == "to" and tok.i + 2 < len(doc) and doc[tok.i + 2].lemma_ in ("hear", "learn", "read", "see"):
+        if i + 2 < n and v.lower[i + 1] == _TO and v.lemma[i + 2] in _HEAR_IDS:
             continue  # "sorry to hear": sympathy, counted as compassion
-        start_tok = tok
-        for j in range(tok.i - 1, max(sent.start, tok.i - 4) - 1, -1):
-            if doc[j].norm_ in ("i", "we", "am", "are", "so", "really", "truly", "very", "deeply", "sincerely", "genuinely", "do", "our", "my", "please", "accept"):
-                start_tok = doc[j]
+        s_start, s_end = v.sent_tokens(i)
+        sent_lo, sent_hi = v.sent_chars(i)
+        tok = doc[i]
+        first = i
+        for j in range(i - 1, max(s_start, i - 4) - 1, -1):
+            if v.lower[j] in _APOLOGY_LEAD_IDS:
+                first = j
             else:
                 break
-        span = clause(tok, start_tok=start_tok)
-        if is_negated(doc[tok.i : tok.i + 1]):
+        span = clause(tok, start_tok=doc[first], sent=(s_start, s_end))
+        if is_negated(doc[i:i + 1]):
             _add(hits, "negated_apology", span)
             continue
-        if any(s <= tok.idx < e or s <= span[0] < e for s, e in conditional):
+        if any(a <= start_c < b or a <= span[0] < b for a, b in conditional):
             continue
-        if any(s <= tok.idx < e or (sent.start_char <= s < sent.end_char) for s, e in formulaic):
+        if any(a <= start_c < b or sent_lo <= a < sent_hi for a, b in formulaic):
             continue
-        canceller = next((t for t in doc[tok.i + 1 : sent.end] if t.lower_ in _CANCELLERS), None)
-        if canceller is None and sent.end < len(doc):
-            first = doc[sent.end]
-            if first.lower_ in ("but", "however", "unfortunately"):
-                canceller = first
+        canceller = next((j for j in range(i + 1, s_end) if v.lower[j] in _CANCELLER_IDS), None)
+        if canceller is None and s_end < n and v.lower[s_end] in _NEXT_CANCELLER_IDS:
+            canceller = s_end
         if canceller is not None:
-            _add(hits, "sorry_but", (span[0], canceller.idx + len(canceller.text)))
-            continue
-        if any(s <= tok.idx < e for s, e in compassion):
-            _add(hits, "apology", span)
+            _add(hits, "sorry_but", (span[0], v.ends[canceller]))
             continue
         _add(hits, "apology", span)
 
@@ -175,17 +196,19 @@ def _first_person_subject(verb: Token) -> Token | None:
     return None
 
 
-def commitment_hits(doc: Doc, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
+def commitment_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
     """First-person commitments to an action: "I'll call you", "we've refunded", "let me fix"."""
     time_spans = hits.get("time", [])
-    for verb in doc:
-        if verb.pos_ != "VERB" or verb.lemma_ in _NOT_ACTIONS:
+    for i in range(len(v)):
+        if v.pos[i] != VERB or v.lemma[i] in _NOT_ACTION_IDS:
             continue
+        verb = doc[i]
         subj = _first_person_subject(verb)
         if subj is None:
             continue
-        sent = verb.sent
-        if sent.text.rstrip().endswith("?") and subj.lower_ == "we":
+        s_start, s_end = v.sent_tokens(i)
+        sent_lo, sent_hi = v.sent_chars(i)
+        if subj.lower_ == "we" and v.text[sent_lo:sent_hi].rstrip().endswith("?"):
             continue
         auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
         head = verb.head
@@ -197,52 +220,45 @@ def commitment_hits(doc: Doc, quoted: Sequence[tuple[int, int]], hits: Hits) -> 
         past = verb.tag_ == "VBD" and verb.lemma_ in _PAST_ACTIONS
         if not (future or perfect or progressive or past):
             continue
-        if is_negated(doc[verb.i : verb.i + 1]) or (
-            verb.dep_ == "xcomp" and is_negated(doc[head.i : head.i + 1])
-        ):
+        if is_negated(doc[i:i + 1]) or (verb.dep_ == "xcomp" and is_negated(doc[head.i:head.i + 1])):
             continue
         start = min([subj] + auxes, key=lambda t: t.i)
-        if start.sent != sent:
+        if not s_start <= start.i < s_end:
             start = verb
-        span = clause(verb, start_tok=start, max_tokens=22)
+        span = clause(verb, start_tok=start, max_tokens=22, sent=(s_start, s_end))
         if inside(quoted, *span):
             continue
         known = hits.setdefault("commitment", [])
-        if any(s <= span[0] and span[1] <= e for s, e in known):
+        if any(a <= span[0] and span[1] <= b for a, b in known):
             continue
-        known[:] = [(s, e) for s, e in known if not (span[0] <= s and e <= span[1])]
+        known[:] = [(a, b) for a, b in known if not (span[0] <= a and b <= span[1])]
         known.append(span)
-        for s, e in time_spans:
-            if sent.start_char <= s and e <= sent.end_char:
-                _add(hits, "time_bound", (s, e))
+        for a, b in time_spans:
+            if sent_lo <= a and b <= sent_hi:
+                _add(hits, "time_bound", (a, b))
 
 
-def blame_and_passive_hits(doc: Doc, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
+def blame_and_passive_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
     """Blame on the customer ("you failed to", "you entered the wrong...") and agentless
     passives that hide who made a fault ("mistakes were made")."""
-    for tok in doc:
-        if inside(quoted, tok.idx, tok.idx + len(tok.text)):
-            continue
-        if tok.dep_ == "nsubj" and tok.lower_ == "you" and tok.head.pos_ == "VERB":
-            verb = tok.head
-            wrong = any(c.lower_ in ("wrong", "incorrect") for c in verb.subtree)
-            if (verb.lemma_ in _FAILURE_VERBS or wrong) and not verb.sent.text.rstrip().endswith("?"):
-                _add(hits, "blame_shift", clause(verb, start_tok=tok, max_tokens=14))
-        if tok.dep_ == "nsubjpass" and tok.lemma_.lower() in _FAULT_NOUNS:
-            verb = tok.head
+    for i in range(len(v)):
+        dep = v.dep[i]
+        if dep == _NSUBJ and v.lower[i] == _YOU and v.pos[v.head[i]] == VERB:
+            h = v.head[i]
+            verb = doc[h]
+            sent_lo, sent_hi = v.sent_chars(h)
+            if inside(quoted, v.idx[i], v.ends[i]) or v.text[sent_lo:sent_hi].rstrip().endswith("?"):
+                continue
+            wrong = any(v.lower[j] in _WRONG_IDS for j in range(verb.left_edge.i, verb.right_edge.i + 1))
+            if v.lemma[h] in _FAILURE_IDS or wrong:
+                _add(hits, "blame_shift", clause(verb, start_tok=doc[i], max_tokens=14, sent=v.sent_tokens(h)))
+        elif dep == _NSUBJPASS and v.lemma[i] in _FAULT_IDS:
+            verb = doc[v.head[i]]
+            if inside(quoted, v.idx[i], v.ends[i]):
+                continue
             if not any(c.dep_ == "agent" for c in verb.children):
-                _add(hits, "agentless_passive", clause(verb, start_tok=tok.left_edge, max_tokens=12))
-
-
-def _content(tok: Token) -> bool:
-    if tok.like_num or any(ch.isdigit() for ch in tok.text):
-        return True
-    return (
-        tok.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")
-        and not tok.is_stop
-        and len(tok.text) > 2
-        and tok.lemma_.lower() not in _GENERIC_LEMMAS
-    )
+                _add(hits, "agentless_passive",
+                     clause(verb, start_tok=doc[i].left_edge, max_tokens=12, sent=v.sent_tokens(v.head[i])))
 
 
 _GENERIC_LEMMAS = frozenset(
@@ -252,73 +268,115 @@ _GENERIC_LEMMAS = frozenset(
      "sorry", "hope", "think", "able", "sure", "happy", "write", "email", "message", "like",
      "keep", "just", "still", "really", "ask"}
 )
+_GENERIC_IDS = _hashes(_GENERIC_LEMMAS)
+_CONTENT_POS = frozenset({NOUN, PROPN, VERB, ADJ})
 
 
-def _is_specific(tok: Token) -> bool:
-    if any(ch.isdigit() for ch in tok.text) or tok.is_currency:
-        return True
-    return tok.pos_ == "PROPN" and not tok.is_sent_start and tok.is_alpha
+def content_tokens(v: DocView) -> list[int]:
+    """Indices of content tokens: numbers and anything with a digit, and nouns, proper nouns,
+    verbs and adjectives that are not stop words or generic service words."""
+    text = v.text
+    out = []
+    for i in range(len(v)):
+        if v.num[i] or _has_digit(text, v.idx[i], v.ends[i]):
+            out.append(i)
+        elif (v.pos[i] in _CONTENT_POS and not v.stop[i] and v.ends[i] - v.idx[i] > 2
+              and v.lemma[i] not in _GENERIC_IDS):
+            out.append(i)
+    return out
 
 
-def overlap_hits(doc: Doc, context: Doc | None, hits: Hits) -> tuple[int, float]:
+def _has_digit(text: str, a: int, b: int) -> bool:
+    return any(ch.isdigit() for ch in text[a:b])
+
+
+def specific_tokens(v: DocView) -> list[int]:
+    """Numbers, amounts, references and names (proper nouns not opening a sentence)."""
+    text = v.text
+    sent_starts = {a for a, _ in v.sents}
+    out = []
+    for i in range(len(v)):
+        a, b = v.idx[i], v.ends[i]
+        if _has_digit(text, a, b) or text[a:b] in _CURRENCY:
+            out.append(i)
+        elif v.pos[i] == PROPN and v.alpha[i] and i not in sent_starts:
+            out.append(i)
+    return out
+
+
+_CURRENCY = frozenset("£$€¥")
+
+
+def group(v: DocView, indices: Sequence[int], gap: int = 1) -> list[tuple[int, int]]:
+    """Merge token indices that are up to ``gap`` apart into character spans."""
+    spans: list[tuple[int, int]] = []
+    last = None
+    for i in sorted(indices):
+        if last is not None and i - last <= gap and spans:
+            spans[-1] = (spans[-1][0], v.ends[i])
+        else:
+            spans.append((v.idx[i], v.ends[i]))
+        last = i
+    return spans
+
+
+def overlap_hits(v: DocView, ctx, hits: Hits) -> tuple[int, float]:
     """Restatement and carried-over details; returns (matched lemmas, share of the context's).
 
-    Adds ``restatement`` (content words carried over), ``detail_carried`` (numbers, references
-    and names carried over) and ``specificity`` (numbers, amounts, names in the reply).
+    ``ctx`` is the :class:`attune.features.context.ContextInfo` of the customer message, or
+    None. Adds ``restatement`` (content words carried over), ``detail_carried`` (numbers,
+    references and names carried over) and ``specificity`` (numbers, amounts, names).
     """
-    specific = [t for t in doc if _is_specific(t)]
-    for s in group_tokens(specific):
-        _add(hits, "specificity", s)
-    if context is None:
+    for span in group(v, specific_tokens(v)):
+        _add(hits, "specificity", span)
+    if ctx is None or not ctx.lemmas:
         return 0, 0.0
-    ctx_lemmas = {t.lemma_.lower() for t in context if _content(t)}
-    ctx_texts = {t.lower_ for t in context if any(ch.isdigit() for ch in t.text) or t.pos_ == "PROPN"}
-    if not ctx_lemmas:
-        return 0, 0.0
-    carried = [t for t in doc if _content(t) and t.lemma_.lower() in ctx_lemmas]
-    details = [t for t in carried if t.lower_ in ctx_texts]
-    for s in group_tokens(carried):
-        _add(hits, "restatement", s)
-    for s in group_tokens(details):
-        _add(hits, "detail_carried", s)
-    matched = {t.lemma_.lower() for t in carried}
-    return len(matched), len(matched) / len(ctx_lemmas)
+    carried = [i for i in content_tokens(v) if v.lemma[i] in ctx.lemmas]
+    details = [i for i in carried if v.lower[i] in ctx.details]
+    for span in group(v, carried):
+        _add(hits, "restatement", span)
+    for span in group(v, details):
+        _add(hits, "detail_carried", span)
+    matched = {v.lemma[i] for i in carried}
+    return len(matched), len(matched) / len(ctx.lemmas)
 
 
-def opening_sentence(doc: Doc) -> Span | None:
-    """The first sentence that is not a greeting or a subject line."""
-    for sent in doc.sents:
-        words = [t for t in sent if not t.is_punct and not t.is_space]
+def opening_sentence(v: DocView) -> tuple[int, int] | None:
+    """Character bounds of the first sentence that is not a greeting or a subject line."""
+    text = v.text
+    for a, b in v.sents:
+        words = [i for i in range(a, b) if not v.punct[i] and not v.space[i]]
         if not words:
             continue
-        if _GREETING.match(sent.text) and len(words) <= 5:
+        lo, hi = v.idx[a], v.ends[b - 1]
+        sent = text[lo:hi]
+        if _GREETING.match(sent) and len(words) <= 5:
             continue
-        if sent.text.lower().startswith("subject:"):
+        if sent.lower().startswith("subject:"):
             continue
-        return sent
+        return lo, hi
     return None
 
 
-def early_address_hits(doc: Doc, context: Doc | None, hits: Hits) -> None:
+def early_address_hits(v: DocView, has_context: bool, hits: Hits) -> None:
     """The opening sentence engages with the customer's message (not a script)."""
-    if context is None:
+    if not has_context:
         return
-    first = opening_sentence(doc)
+    first = opening_sentence(v)
     if first is None:
         return
-    lo, hi = first.start_char, first.end_char
+    lo, hi = first
     engaging = ("restatement", "emotion_named", "ownership", "apology", "commitment", "validation",
                 "empathic_validation", "compassion")
     negative = ("turning_away", "blame_shift", "policy_hiding", "contradiction", "turning_against",
                 "lecturing")
-    scripted = any(lo <= s < hi for cue in negative for s, _ in hits.get(cue, []))
-    if not scripted and any(lo <= s < hi for cue in engaging for s, _ in hits.get(cue, [])):
+    scripted = any(lo <= a < hi for cue in negative for a, _ in hits.get(cue, []))
+    if not scripted and any(lo <= a < hi for cue in engaging for a, _ in hits.get(cue, [])):
         _add(hits, "early_address", (lo, hi))
 
 
-def signoff_hits(doc: Doc, hits: Hits) -> None:
+def signoff_hits(text: str, hits: Hits) -> None:
     """A named person writing: a sign-off with a first name, or "my name is ..."."""
-    text = doc.text
     lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
     tail = [(s, line) for s, line in lines if line.strip()][-3:]
     found = False
@@ -342,15 +400,15 @@ def signoff_hits(doc: Doc, hits: Hits) -> None:
             _add(hits, "human_voice", (m.start(), m.end("name")))
 
 
-def style_hits(doc: Doc, hits: Hits, ctx: Signals | None) -> None:
+def style_hits(text: str, hits: Hits, ctx: Signals | None) -> None:
     """Capitals (shouting) and emoji or exclamation cheer that misfit a serious message."""
-    for s in group_tokens(caps_tokens(doc)):
-        _add(hits, "shouting", s)
+    for span in caps_spans(text):
+        _add(hits, "shouting", span)
     serious = ctx is not None and (ctx.count("grief") + ctx.count("anger") + ctx.count("anxiety")) > 0
     if serious:
-        for m in _EMOJI.finditer(doc.text):
+        for m in _EMOJI.finditer(text):
             _add(hits, "emoji_misfit", m.span())
-        for m in re.finditer(r"!{1,}", doc.text):
+        for m in re.finditer(r"!+", text):
             _add(hits, "emoji_misfit", m.span())
 
 

@@ -18,7 +18,7 @@ from sklearn.model_selection import GroupKFold
 from .. import _text
 from ..data import data_hash, load_corpus
 from ..dimensions import DIMENSIONS
-from ..features import extract, feature_names
+from ..features import analyse_context, extract, feature_names
 from ..pipeline import SpacyModel, disabled_components, load_pipeline, pipeline_name
 from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
@@ -37,12 +37,13 @@ def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_proc
     names = feature_names()
     texts = [_text.prepare(i["text"]).parse for i in items]
     contexts = sorted({i["context"] for i in items if i.get("context")})
-    ctx_docs = dict(zip(contexts, nlp.pipe([_text.prepare(c).parse for c in contexts],
-                                           batch_size=batch_size, n_process=n_process, disable=disable)))
+    ctx_info = {c: analyse_context(d) for c, d in zip(contexts, nlp.pipe(
+        [_text.prepare(c).parse for c in contexts], batch_size=batch_size, n_process=n_process,
+        disable=disable))}
     rows = []
     for item, doc in zip(items, nlp.pipe(texts, batch_size=batch_size, n_process=n_process, disable=disable)):
         ctx = item.get("context")
-        rows.append(extract(doc, ctx_docs[ctx] if ctx else None).vector(names))
+        rows.append(extract(doc, ctx_info[ctx] if ctx else None).vector(names))
     return np.vstack(rows) if rows else np.zeros((0, len(names)))
 
 

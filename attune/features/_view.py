@@ -1,0 +1,87 @@
+"""A flat, list-based view of a parsed ``Doc``: one C-level ``to_array`` call instead of
+creating a ``Token`` object per attribute access, which is where pure-Python feature code
+spends its time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LIKE_NUM, LOWER, POS, SENT_START
+from spacy.tokens import Doc
+
+_ATTRS = [POS, DEP, LOWER, LEMMA, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX]
+
+
+@dataclass
+class DocView:
+    """Per-token attributes of ``doc`` as Python lists (hash ids for strings, absolute heads)."""
+
+    doc: Doc
+    text: str
+    pos: list[int]
+    dep: list[int]
+    lower: list[int]
+    lemma: list[int]
+    punct: list[int]
+    space: list[int]
+    stop: list[int]
+    num: list[int]
+    alpha: list[int]
+    head: list[int]
+    idx: list[int]
+    ends: list[int]
+    sent_of: list[int]
+    sents: list[tuple[int, int]]
+
+    def __len__(self) -> int:
+        return len(self.pos)
+
+    def sent_chars(self, i: int) -> tuple[int, int]:
+        """Character bounds of the sentence of token ``i``."""
+        start, end = self.sents[self.sent_of[i]]
+        return self.idx[start], self.ends[end - 1]
+
+    def sent_tokens(self, i: int) -> tuple[int, int]:
+        """Token bounds [start, end) of the sentence of token ``i``."""
+        return self.sents[self.sent_of[i]]
+
+    def text_of(self, i: int) -> str:
+        return self.text[self.idx[i]:self.ends[i]]
+
+
+def view(doc: Doc) -> DocView:
+    """Build the :class:`DocView` of a parsed ``doc``."""
+    n = len(doc)
+    text = doc.text  # a property that joins every token: read it once
+    if n == 0:
+        return DocView(doc, text, *([] for _ in range(13)), [])
+    cols = doc.to_array(_ATTRS).T.tolist()
+    pos, dep, lower, lemma, punct, space, stop, num, alpha, rel_head, sent_start, idx = cols
+    head = [i + (h if h < (1 << 63) else h - (1 << 64)) for i, h in enumerate(rel_head)]
+    ends = _ends(text, idx)
+    sents: list[tuple[int, int]] = []
+    sent_of = [0] * n
+    if doc.has_annotation("SENT_START"):
+        starts = [i for i, s in enumerate(sent_start) if s == 1 or i == 0]
+    else:
+        starts = [0]
+    bounds = starts + [n]
+    for k in range(len(starts)):
+        a, b = bounds[k], bounds[k + 1]
+        sents.append((a, b))
+        for i in range(a, b):
+            sent_of[i] = k
+    return DocView(doc, text, pos, dep, lower, lemma, punct, space, stop, num, alpha, head, idx, ends, sent_of, sents)
+
+
+def _ends(text: str, idx: list[int]) -> list[int]:
+    """End character of every token (the next token's start minus its whitespace)."""
+    n = len(idx)
+    ends = []
+    for i in range(n):
+        nxt = idx[i + 1] if i + 1 < n else len(text)
+        j = nxt
+        while j > idx[i] and text[j - 1].isspace():
+            j -= 1
+        ends.append(j if j > idx[i] else nxt)
+    return ends
