@@ -26,8 +26,9 @@ test-fast: $(BIN)/python
 	$(PIP) install -e ".[dev]"
 	$(BIN)/python -m pytest -m "not slow"
 
-corpus:
-	$(PYTHON) scripts/build_corpus.py
+corpus: $(BIN)/python
+	$(BIN)/python scripts/build_corpus.py
+	$(BIN)/python scripts/data_card.py
 
 train: $(BIN)/python
 	$(BIN)/attune -v train -o models
