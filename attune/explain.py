@@ -11,6 +11,12 @@ from .result import Evidence
 MIN_EFFECT = 0.5
 """Evidence moves a score by at least this many points (0-100 scale) to be reported."""
 
+MIN_EFFECT_PHRASE = 1.5
+"""A word n-gram is reported when it moves a score at least this many points."""
+
+MAX_PHRASES = 4
+"""At most this many n-grams are reported per dimension."""
+
 MIN_EFFECT_OTHER = 2.0
 """A cue that belongs to another dimension (a commitment moving empathy, say) is reported
 only when it moves the score at least this much."""
@@ -31,6 +37,7 @@ def evidence_for(
     features: Features,
     feature_names: tuple[str, ...],
     contributions: np.ndarray,
+    vocabulary: dict[str, int] | None = None,
 ) -> tuple[Evidence, ...]:
     """The spans behind the features that moved ``dimension``, strongest first.
 
@@ -56,6 +63,8 @@ def evidence_for(
         share = effect / len(spans)
         for start, end in spans:
             out.append(Evidence(start, end, text[start:end], cue, dimension, share))
+    out.extend(_phrase_evidence(dimension, text, features, len(feature_names), contributions,
+                                vocabulary or {}))
     merged: dict[tuple[int, int, str], Evidence] = {}
     for e in out:
         key = (e.start, e.end, e.cue)
@@ -65,6 +74,28 @@ def evidence_for(
         else:
             merged[key] = e
     return tuple(sorted(merged.values(), key=lambda e: -abs(e.effect)))
+
+
+def _phrase_evidence(dimension, text, features, n_dense, contributions, vocabulary) -> list[Evidence]:
+    """Evidence from word n-grams: the strongest few, each at its occurrences in the text."""
+    if not vocabulary:
+        return []
+    scale = 100.0 / MAX_LEVEL
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for gram, start, end in features.grams:
+        if gram in vocabulary:
+            spans.setdefault(gram, []).append((start, end))
+    scored = []
+    for gram, where in spans.items():
+        effect = float(contributions[n_dense + vocabulary[gram]]) * scale
+        if abs(effect) >= MIN_EFFECT_PHRASE:
+            scored.append((abs(effect), gram, effect, where))
+    scored.sort(reverse=True)
+    out = []
+    for _, gram, effect, where in scored[:MAX_PHRASES]:
+        for start, end in where:
+            out.append(Evidence(start, end, text[start:end], "phrase", dimension, effect / len(where)))
+    return out
 
 
 def suggestion_for(

@@ -146,7 +146,7 @@ class Scorer:
         scored = [p for p in pending if not isinstance(p, Result)]
         if scored:
             names = self.model.feature_names
-            X = np.vstack([feats.vector(names) for _, _, feats, _ in scored])
+            X = self.model.matrix([feats for _, _, feats, _ in scored])
             proba = {d: self.model.estimators[d].level_proba(X) for d in DIMENSIONS}
             contrib = {d: self.model.estimators[d].contributions(X) for d in DIMENSIONS}
         k = 0
@@ -164,7 +164,8 @@ class Scorer:
                     dimension=dim,
                     score=score,
                     probabilities=tuple(float(x) for x in pr),
-                    evidence=evidence_for(dim, prepared.text, feats, names, c),
+                    evidence=evidence_for(dim, prepared.text, feats, names, c,
+                                          self.model.ngram_vocabulary),
                     suggestion=suggestion_for(dim, score, feats, names, c),
                 ))
             warnings = list(prepared.warnings)

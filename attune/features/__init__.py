@@ -26,6 +26,7 @@ from . import cues as _cues
 from ._lexicon import Cue, cue_table
 from ._spans import quoted_ranges
 from ._view import view
+from .ngrams import ngrams
 from .context import EMOTION_FAMILIES, ContextInfo, Signals, analyse, signals
 from .cues import _hashes
 
@@ -89,11 +90,13 @@ class Features:
     """The features of one (reply, context) pair.
 
     ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
-    the character spans of the reply that triggered it.
+    the character spans of the reply that triggered it; ``grams`` lists the reply's word
+    n-grams with their spans.
     """
 
     values: dict[str, float]
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    grams: list[tuple[str, int, int]] = field(default_factory=list)
 
     def vector(self, names: tuple[str, ...] | None = None) -> np.ndarray:
         names = names or feature_names()
@@ -169,7 +172,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     values["ownership_x_apology"] = values["ownership"] * values["apology"]
     for name in feature_names():
         values.setdefault(name, 0.0)
-    return Features(values=values, hits=hits)
+    return Features(values=values, hits=hits, grams=ngrams(v))
 
 
 def analyse_context(doc: Doc) -> ContextInfo:

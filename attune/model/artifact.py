@@ -16,14 +16,17 @@ import warnings
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import joblib
 import numpy as np
+from scipy import sparse
 
 from ..__about__ import __version__
 from ..dimensions import DIMENSIONS
 from ..errors import ModelError, UntrustedModelError
+from ..features import Features
+from ..features.ngrams import gram_strings
 from .estimator import LevelClassifier
 
 log = logging.getLogger(__name__)
@@ -35,17 +38,27 @@ FORMAT = 1
 
 @dataclass
 class AttuneModel:
-    """Six fitted :class:`LevelClassifier` objects over one feature list."""
+    """Six fitted :class:`LevelClassifier` objects over one design: the cue features named in
+    ``feature_names``, then (when ``vectorizer`` is set) TF-IDF weights of word n-grams."""
 
     feature_names: tuple[str, ...]
     estimators: dict[str, LevelClassifier]
+    vectorizer: Any = None
     meta: dict[str, Any] = field(default_factory=dict)
 
-    def level_proba(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        return {d: self.estimators[d].level_proba(X) for d in DIMENSIONS}
+    def matrix(self, features: Sequence[Features]):
+        """The model's input matrix for featurised texts (sparse when n-grams are used)."""
+        dense = np.vstack([f.vector(self.feature_names) for f in features]) if features else \
+            np.zeros((0, len(self.feature_names)))
+        if self.vectorizer is None:
+            return dense
+        grams = self.vectorizer.transform([gram_strings(f.grams) for f in features])
+        return sparse.hstack([sparse.csr_matrix(dense), grams], format="csr")
 
-    def contributions(self, X: np.ndarray) -> dict[str, np.ndarray]:
-        return {d: self.estimators[d].contributions(X) for d in DIMENSIONS}
+    @property
+    def ngram_vocabulary(self) -> dict[str, int]:
+        """n-gram -> column offset after the dense features (empty without n-grams)."""
+        return {} if self.vectorizer is None else self.vectorizer.vocabulary_
 
 
 def _sha256(path: Path) -> str:

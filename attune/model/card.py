@@ -42,8 +42,10 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         "## What it is",
         "Six multinomial logistic regressions, one per ATTUNE dimension, over attune's cue "
         f"features ({len(manifest.get('features', []))} features from the spaCy parse of the text "
-        "and of the customer message it answers). Each predicts the probability of the codebook "
-        "levels 0-3; the score is the expected level scaled to 0-100.",
+        "and of the customer message it answers) and, where cross-validation chose them, TF-IDF "
+        f"weights of word uni- and bigrams ({manifest.get('ngram_vocabulary', 0)} n-grams). Each "
+        "predicts the probability of the codebook levels 0-3; the score is the expected level "
+        "scaled to 0-100.",
         "",
         "## Intended use",
         "Scoring English customer-facing writing (agent replies by email, chat, social media or "
@@ -67,6 +69,7 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
     for d in DIMENSIONS:
         if d in params:
             lines.append(f"  - {d}: C={params[d]['C']}, class_weight={params[d]['class_weight']}, "
+                         f"n-gram weight {params[d].get('ngram_weight', 0)}, "
                          f"cv kappa {manifest.get('cv_qwk', {}).get(d)}")
     lines += ["", "## Test-split metrics", ""]
     lines.append(metrics_table(metrics) if metrics else "No labelled test split was given.")

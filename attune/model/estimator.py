@@ -8,6 +8,7 @@ dimension from the cue features; its score is the expected level scaled to 0-100
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -19,7 +20,8 @@ LEVEL_VALUES = np.arange(MAX_LEVEL + 1, dtype=np.float64)
 
 
 class LevelClassifier(ClassifierMixin, BaseEstimator):
-    """Multinomial logistic regression over standardised features, for one dimension.
+    """Multinomial logistic regression for one dimension over standardised dense features,
+    optionally followed by sparse n-gram columns.
 
     Parameters
     ----------
@@ -27,6 +29,11 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         Inverse regularisation strength.
     class_weight : dict, "balanced" or None, default=None
         Passed to :class:`~sklearn.linear_model.LogisticRegression`.
+    n_dense : int or None, default=None
+        The number of leading columns of ``X`` that are dense features (standardised before
+        fitting); the remaining columns are sparse n-gram weights. None: all columns are dense.
+    ngram_weight : float, default=1.0
+        Multiplier of the n-gram columns relative to the standardised dense ones; 0 drops them.
     max_iter : int, default=5000
         Iterations for the lbfgs solver.
 
@@ -42,46 +49,63 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, C: float = 1.0, class_weight=None, max_iter: int = 5000):
+    def __init__(self, C: float = 1.0, class_weight=None, n_dense: int | None = None,
+                 ngram_weight: float = 1.0, max_iter: int = 5000):
         self.C = C
         self.class_weight = class_weight
+        self.n_dense = n_dense
+        self.ngram_weight = ngram_weight
         self.max_iter = max_iter
 
+    def _split(self, X):
+        n_dense = self.n_dense_
+        if sparse.issparse(X):
+            dense = X[:, :n_dense].toarray()
+            rest = X[:, n_dense:] if X.shape[1] > n_dense else None
+        else:
+            dense, rest = X[:, :n_dense], (sparse.csr_matrix(X[:, n_dense:]) if X.shape[1] > n_dense else None)
+        return dense, rest
+
+    def _design(self, X):
+        dense, rest = self._split(X)
+        Z = self.scaler_.transform(dense)
+        if rest is None or self.ngram_weight == 0:
+            return Z
+        return sparse.hstack([sparse.csr_matrix(Z), rest * self.ngram_weight], format="csr")
+
     def fit(self, X, y):
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        self.scaler_ = StandardScaler().fit(X)
+        X, y = validate_data(self, X, y, accept_sparse="csr", dtype=np.float64)
+        self.n_dense_ = X.shape[1] if self.n_dense is None else int(self.n_dense)
+        if not 0 < self.n_dense_ <= X.shape[1]:
+            raise ValueError(f"n_dense must be between 1 and {X.shape[1]}, got {self.n_dense}")
+        dense, _ = self._split(X)
+        self.scaler_ = StandardScaler().fit(dense)
         self.model_ = LogisticRegression(
             C=self.C, class_weight=self.class_weight, max_iter=self.max_iter
-        ).fit(self.scaler_.transform(X), y)
+        ).fit(self._design(X), y)
         self.classes_ = self.model_.classes_
         return self
 
-    def _proba_levels(self, X) -> np.ndarray:
-        """Probabilities over levels 0..MAX_LEVEL (zero for levels unseen in training)."""
-        p = self.model_.predict_proba(self.scaler_.transform(X))
+    def _check(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Probabilities of the levels seen in training (columns follow :attr:`classes_`)."""
+        Z = self._design(self._check(X))
+        return self.model_.predict_proba(Z)
+
+    def predict(self, X) -> np.ndarray:
+        Z = self._design(self._check(X))
+        return self.model_.predict(Z)
+
+    def level_proba(self, X) -> np.ndarray:
+        """Probabilities over all four levels 0-3, shape (n_samples, 4); zero for a level
+        unseen in training."""
+        p = self.predict_proba(X)
         out = np.zeros((p.shape[0], MAX_LEVEL + 1))
         out[:, self.classes_.astype(int)] = p
         return out
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Probabilities of the levels 0-3, shape (n_samples, 4).
-
-        Columns follow :attr:`classes_` (the levels seen in training, normally all four).
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.model_.predict_proba(self.scaler_.transform(X))
-
-    def predict(self, X) -> np.ndarray:
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self.model_.predict(self.scaler_.transform(X))
-
-    def level_proba(self, X) -> np.ndarray:
-        """Probabilities over all four levels 0-3, shape (n_samples, 4)."""
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        return self._proba_levels(X)
 
     def expected_level(self, X) -> np.ndarray:
         """The expected level, 0-3, under the predicted distribution."""
@@ -91,17 +115,20 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         """Each feature's signed contribution to the expected level, shape like ``X``.
 
         A first-order attribution: the gradient of the expected level with respect to each
-        standardised feature, times the feature's standardised value (its distance from the
-        training mean). Positive values raised the score.
+        model input, times that input (a dense feature's distance from its training mean in
+        standard deviations; an n-gram's weighted TF-IDF value). Positive values raised the score.
         """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=np.float64, reset=False)
-        Z = self.scaler_.transform(X)
+        Z = self._design(self._check(X))
         p = self.model_.predict_proba(Z)                    # (n, k)
         levels = self.classes_.astype(np.float64)           # (k,)
         W = self.model_.coef_                               # (k, f)
-        if W.shape[0] == 1:                                 # binary problem
+        if W.shape[0] == 1:                                 # two levels only
             W = np.vstack([np.zeros_like(W[0]), W[0]])
-        mean_w = p @ W                                      # (n, f)
-        grad = np.einsum("nk,k,nkf->nf", p, levels, W[None, :, :] - mean_w[:, None, :])
-        return grad * Z
+        expected = p @ levels                               # (n,)
+        # d E / d z_f = sum_k p_k (l_k - E) W_kf
+        grad = (p * (levels[None, :] - expected[:, None])) @ W
+        Zd = Z.toarray() if sparse.issparse(Z) else Z
+        out = grad * Zd
+        if out.shape[1] < X.shape[1]:                        # n-grams dropped (weight 0)
+            out = np.hstack([out, np.zeros((out.shape[0], X.shape[1] - out.shape[1]))])
+        return out

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GroupKFold
 
 from .. import _text
 from ..data import data_hash, load_corpus
 from ..dimensions import DIMENSIONS
-from ..features import analyse_context, extract, feature_names
+from ..features import Features, analyse_context, extract, feature_names
+from ..features.ngrams import gram_strings, identity
 from ..pipeline import SpacyModel, disabled_components, load_pipeline, pipeline_name
 from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
@@ -27,14 +29,14 @@ from .metrics import all_metrics
 
 log = logging.getLogger(__name__)
 
-C_GRID = (0.01, 0.03, 0.1, 0.3, 1.0)
+C_GRID = (0.03, 0.1, 0.3, 1.0)
 WEIGHT_GRID = (None, "balanced")
+NGRAM_WEIGHTS = (0.0, 1.0)
 
 
-def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_process: int = 1) -> np.ndarray:
-    """The feature matrix of labelled items (rows in the order of ``items``)."""
+def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_process: int = 1) -> list[Features]:
+    """The features of labelled items, in the order of ``items``."""
     disable = disabled_components(nlp)
-    names = feature_names()
     texts = [_text.prepare(i["text"]).parse for i in items]
     contexts = sorted({i["context"] for i in items if i.get("context")})
     ctx_info = {c: analyse_context(d) for c, d in zip(contexts, nlp.pipe(
@@ -43,29 +45,39 @@ def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_proc
     rows = []
     for item, doc in zip(items, nlp.pipe(texts, batch_size=batch_size, n_process=n_process, disable=disable)):
         ctx = item.get("context")
-        rows.append(extract(doc, ctx_info[ctx] if ctx else None).vector(names))
-    return np.vstack(rows) if rows else np.zeros((0, len(names)))
+        rows.append(extract(doc, ctx_info[ctx] if ctx else None))
+    return rows
 
 
 def _labels(items, dim) -> np.ndarray:
     return np.array([i["labels"][dim] for i in items], dtype=int)
 
 
-def select_params(X, y, groups, folds: int = 5) -> tuple[dict[str, Any], float]:
-    """Pick C and class_weight by grouped cross-validation, maximising quadratic kappa."""
+def make_vectorizer() -> TfidfVectorizer:
+    """TF-IDF over pre-computed word uni- and bigrams; rare n-grams (in fewer than two
+    training texts) are dropped."""
+    return TfidfVectorizer(analyzer=identity, min_df=2, sublinear_tf=True, max_features=20000)
+
+
+def select_params(X, y, groups, n_dense: int, folds: int = 5) -> tuple[dict[str, Any], float]:
+    """Pick C, class_weight and the n-gram weight by grouped cross-validation, maximising
+    quadratic kappa. (The n-gram vocabulary is fitted once on all of ``X``'s texts; it carries
+    no labels, so the folds see no label leakage.)"""
     from .metrics import qwk
 
     n_folds = min(folds, len(set(groups)))
-    best, best_score = {"C": 0.1, "class_weight": None}, -np.inf
-    for C in C_GRID:
-        for cw in WEIGHT_GRID:
-            expected = np.zeros(len(y))
-            for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
-                clf = LevelClassifier(C=C, class_weight=cw).fit(X[tr], y[tr])
-                expected[va] = clf.expected_level(X[va])
-            s = qwk(y, expected)
-            if s > best_score + 1e-9:
-                best, best_score = {"C": C, "class_weight": cw}, s
+    weights = NGRAM_WEIGHTS if X.shape[1] > n_dense else (0.0,)
+    best, best_score = {"C": 0.1, "class_weight": None, "ngram_weight": 0.0}, -np.inf
+    for w in weights:
+        for C in C_GRID:
+            for cw in WEIGHT_GRID:
+                expected = np.zeros(len(y))
+                for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
+                    clf = LevelClassifier(C=C, class_weight=cw, n_dense=n_dense, ngram_weight=w)
+                    expected[va] = clf.fit(X[tr], y[tr]).expected_level(X[va])
+                s = qwk(y, expected)
+                if s > best_score + 1e-9:
+                    best, best_score = {"C": C, "class_weight": cw, "ngram_weight": w}, s
     return best, float(best_score)
 
 
@@ -75,6 +87,7 @@ def train(
     spacy_model: SpacyModel = None,
     folds: int = 5,
     name: str | None = None,
+    ngrams: bool = True,
 ) -> dict[str, Any]:
     """Train a model on labelled data and save it to ``out_dir``; return its manifest.
 
@@ -90,22 +103,26 @@ def train(
     fit_items = [i for i in items if i.get("split") in ("train", "dev")] if has_splits else items
     test_items = [i for i in items if i.get("split") == "test"] if has_splits else []
     log.info("featurising %d items", len(items))
-    X_fit = featurize(fit_items, nlp)
-    X_test = featurize(test_items, nlp) if test_items else None
+    F_fit = featurize(fit_items, nlp)
+    F_test = featurize(test_items, nlp) if test_items else None
+    vectorizer = make_vectorizer().fit([gram_strings(f.grams) for f in F_fit]) if ngrams else None
+    model = AttuneModel(feature_names=feature_names(), estimators={}, vectorizer=vectorizer)
+    X_fit = model.matrix(F_fit)
+    n_dense = len(model.feature_names)
     groups = [i["scenario_id"] for i in fit_items]
-    estimators, params, cv = {}, {}, {}
+    params, cv = {}, {}
     for dim in DIMENSIONS:
         y = _labels(fit_items, dim)
-        best, score = select_params(X_fit, y, groups, folds)
+        best, score = select_params(X_fit, y, groups, n_dense, folds)
         params[dim], cv[dim] = best, round(score, 4)
-        estimators[dim] = LevelClassifier(**best).fit(X_fit, y)
+        model.estimators[dim] = LevelClassifier(n_dense=n_dense, **best).fit(X_fit, y)
         log.info("%s: %s cv_qwk=%.3f", dim, best, score)
-    model = AttuneModel(feature_names=feature_names(), estimators=estimators)
-    metrics = evaluate_items(model, test_items, X_test) if test_items else {}
+    metrics = evaluate_items(model, test_items, model.matrix(F_test)) if test_items else {}
     manifest = {
         "name": name or Path(out_dir).name,
         "created": time.strftime("%Y-%m-%d"),
         "spacy_pipeline": pipeline_name(nlp),
+        "ngram_vocabulary": len(model.ngram_vocabulary),
         "data": {
             "source": str(data) if data else "data/corpus.jsonl",
             "sha256": data_hash(items),
@@ -122,11 +139,11 @@ def train(
     return manifest
 
 
-def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X: np.ndarray | None = None,
+def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
                    nlp=None) -> dict[str, Any]:
     """Metrics of ``model`` on labelled ``items``, per dimension and averaged."""
     if X is None:
-        X = featurize(items, nlp or load_pipeline())
+        X = model.matrix(featurize(items, nlp or load_pipeline()))
     groups = [i["scenario_id"] for i in items]
     per_dim = {}
     for dim in DIMENSIONS:

@@ -1,0 +1,44 @@
+"""Word n-grams of a reply, with their character spans.
+
+The classifier reads them beside the cue features (a TF-IDF weighting fitted on the training
+texts); because every n-gram keeps its spans, an n-gram that moves a score is shown as
+evidence like any cue.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ._view import DocView
+
+Gram = tuple[str, int, int]
+
+_DIGITS = re.compile(r"\d")
+
+
+def _norm(word: str) -> str:
+    return _DIGITS.sub("0", word.lower())
+
+
+def ngrams(v: DocView, n_max: int = 2) -> list[Gram]:
+    """Unigrams and bigrams of words (punctuation and spaces skipped, digits mapped to 0),
+    each with the character span it covers."""
+    text = v.text
+    words = [(_norm(text[v.idx[i]:v.ends[i]]), v.idx[i], v.ends[i])
+             for i in range(len(v)) if not v.punct[i] and not v.space[i]]
+    grams: list[Gram] = list(words)
+    for n in range(2, n_max + 1):
+        for k in range(len(words) - n + 1):
+            part = words[k:k + n]
+            grams.append((" ".join(w for w, _, _ in part), part[0][1], part[-1][2]))
+    return grams
+
+
+def gram_strings(grams: list[Gram]) -> list[str]:
+    """The n-gram strings alone (what the TF-IDF vectorizer counts)."""
+    return [g for g, _, _ in grams]
+
+
+def identity(x):
+    """Analyzer for a vectorizer fed pre-computed n-grams (module level, so it pickles)."""
+    return x
