@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--split", default="test", choices=["train", "dev", "test"])
     e.add_argument("--trust", action="store_true")
     e.add_argument("--spacy-model")
+    e.add_argument("--no-baselines", action="store_true", help="skip the baselines (faster)")
+    e.add_argument("--write", action="store_true",
+                   help="store the report in the model's manifest and rewrite its MODEL_CARD.md")
+    e.add_argument("--json", action="store_true", help="print the full report as JSON")
     return p
 
 
@@ -123,9 +127,17 @@ def _cmd_train(args) -> int:
 def _cmd_evaluate(args) -> int:
     from .model.training import evaluate
 
-    metrics = evaluate(args.model_dir, data=args.data, split=args.split, trust=args.trust,
-                       spacy_model=args.spacy_model)
-    print(json.dumps(metrics, indent=2))
+    from .model.card import evaluation_section, metrics_table
+
+    report = evaluate(args.model_dir, data=args.data, split=args.split, trust=args.trust,
+                      spacy_model=args.spacy_model, with_baselines=not args.no_baselines,
+                      write=args.write)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(metrics_table(report["attune"]))
+        print()
+        print(evaluation_section(report))
     return 0
 
 

@@ -28,6 +28,55 @@ def metrics_table(metrics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def comparison_table(evaluation: dict[str, Any], metric: str) -> str:
+    """attune against each baseline on one metric, per dimension."""
+    systems = [("attune", evaluation["attune"]["per_dimension"])]
+    for name, per in evaluation.get("baselines", {}).items():
+        systems.append((name, per))
+    rows = ["| dimension | " + " | ".join(name for name, _ in systems) + " |",
+            "|---|" + "---|" * len(systems)]
+    for d in DIMENSIONS:
+        cells = []
+        for _, per in systems:
+            v = per.get(d, {}).get(metric)
+            cells.append("n/a" if v is None else f"{v:.3f}")
+        rows.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def evaluation_section(evaluation: dict[str, Any]) -> str:
+    """Markdown for an ``attune evaluate`` report: baselines, evidence F1, calibration."""
+    out = [f"## Evaluation on the {evaluation['split']} split (`attune evaluate`)", ""]
+    if evaluation.get("baselines"):
+        out += ["Baselines are fitted or thresholded on the train split only: `vader` is VADER's "
+                "compound sentiment, `cue_count` the dimension's positive minus negative cues, "
+                "`ngram_lr` a logistic regression on word uni- and bigrams. Raw baseline scores are "
+                "mapped to levels by thresholds that reproduce the train split's level shares.", ""]
+        for metric, title in (("qwk", "Quadratic-weighted kappa"), ("spearman", "Spearman rho"),
+                              ("pairwise_accuracy", "Pairwise accuracy on contrastive groups"),
+                              ("macro_f1", "Macro-F1 over levels")):
+            out += [f"**{title}**", "", comparison_table(evaluation, metric), ""]
+    ev = evaluation.get("evidence_f1")
+    if ev:
+        out += ["**Evidence against the rationales** (token-level, averaged over items)", "",
+                "| dimension | F1 | precision | recall | items |", "|---|---|---|---|---|"]
+        for d in DIMENSIONS:
+            m = ev[d]
+            out.append(f"| {LABELS[d]} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['items']} |")
+        out.append("")
+    rel = evaluation.get("reliability_dev")
+    if rel:
+        out += ["**Calibration on the dev split**: mean predicted score against mean labelled level "
+                "(both 0-100) in bins of the predicted score.", "",
+                "| dimension | " + " | ".join(f"{r['from']}-{r['to']}" for r in rel[DIMENSIONS[0]]) + " |",
+                "|---|" + "---|" * len(rel[DIMENSIONS[0]])]
+        for d in DIMENSIONS:
+            cells = [f"{r['predicted']:.0f} / {r['labelled']:.0f} (n={r['n']})" for r in rel[d]]
+            out.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
+        out.append("")
+    return "\n".join(out)
+
+
 def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
     """Write ``MODEL_CARD.md`` for the model in ``directory`` from its manifest."""
     data = manifest.get("data", {})
@@ -73,6 +122,9 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
                          f"cv kappa {manifest.get('cv_qwk', {}).get(d)}")
     lines += ["", "## Test-split metrics", ""]
     lines.append(metrics_table(metrics) if metrics else "No labelled test split was given.")
+    evaluation = manifest.get("evaluation")
+    if evaluation:
+        lines += ["", evaluation_section(evaluation)]
     lines += [
         "",
         "Spearman rho and quadratic-weighted kappa (against the rounded expected level) compare "

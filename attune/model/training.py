@@ -7,6 +7,7 @@ training and development splits only; the test split is scored once, at the end.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -156,10 +157,35 @@ def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
 
 
 def evaluate(model_dir: str | Path | None = None, data: str | Path | None = None, split: str = "test",
-             trust: bool = False, spacy_model: SpacyModel = None) -> dict[str, Any]:
-    """Evaluate a saved model on a split of the corpus (or of a labelled file)."""
-    model, _ = load_model(model_dir, trust=trust)
+             trust: bool = False, spacy_model: SpacyModel = None, with_baselines: bool = True,
+             write: bool = False) -> dict[str, Any]:
+    """Evaluate a saved model on a split of the corpus (or of a labelled file): attune's metrics,
+    the baselines (fitted on the train split), evidence F1 against the rationales, and the
+    calibration of the scores on the dev split. ``write=True`` stores the report in the model's
+    manifest and rewrites its ``MODEL_CARD.md``."""
+    from .artifact import MANIFEST_FILE, read_manifest, shipped_model_dir
+    from .evaluation import baselines, evidence_f1, reliability
+
+    model, manifest = load_model(model_dir, trust=trust)
+    nlp = load_pipeline(spacy_model)
     items = load_corpus(data, split=split) if split else load_corpus(data)
     if not items:
         raise ValueError(f"no items in split {split!r}")
-    return evaluate_items(model, items, nlp=load_pipeline(spacy_model))
+    feats = featurize(items, nlp)
+    X = model.matrix(feats)
+    report: dict[str, Any] = {"split": split, "attune": evaluate_items(model, items, X)}
+    if any("rationales" in i for i in items):
+        report["evidence_f1"] = evidence_f1(model, items, feats, X)
+    dev = load_corpus(data, split="dev") if split != "dev" else []
+    if dev:
+        report["reliability_dev"] = reliability(model, dev, model.matrix(featurize(dev, nlp)))
+    train_items = load_corpus(data, split="train") if split != "train" else []
+    if with_baselines and train_items:
+        report["baselines"] = baselines(train_items, featurize(train_items, nlp), items, feats)
+    if write:
+        target = Path(model_dir) if model_dir is not None else shipped_model_dir()
+        manifest = read_manifest(target)
+        manifest["evaluation"] = report
+        (target / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_card(manifest, target)
+    return report

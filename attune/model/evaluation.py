@@ -1,0 +1,188 @@
+"""Evaluating a model against labelled data, with baselines and evidence quality.
+
+One run gives, per dimension and on one split: Spearman rho, quadratic-weighted kappa,
+macro-F1, expected calibration error and pairwise accuracy on the contrastive groups, for attune
+and for three baselines fitted on the training split only:
+
+- ``vader``: VADER's compound sentiment of the text (``vaderSentiment``, a dev extra);
+- ``cue_count``: the number of the dimension's positive cues minus its negative cues;
+- ``ngram_lr``: a logistic regression on TF-IDF word uni- and bigrams alone.
+
+A baseline's raw score is mapped to levels by thresholds that reproduce the training split's
+label distribution, so its kappa and F1 are comparable. Evidence quality is the token-level F1
+between attune's evidence spans and the corpus rationales of each dimension.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..dimensions import DIMENSIONS, MAX_LEVEL
+from ..explain import evidence_for
+from ..features import Features, cue_table
+from ..features.ngrams import gram_strings
+from .artifact import AttuneModel
+from .metrics import LEVELS, ece, macro_f1, pairwise_accuracy, qwk, spearman
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"\w+")
+
+
+def _labels(items, dim) -> np.ndarray:
+    return np.array([i["labels"][dim] for i in items], dtype=int)
+
+
+def level_thresholds(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Cut points that map raw scores to levels 0-3 with the labels' level shares."""
+    shares = np.cumsum([np.mean(labels == lv) for lv in LEVELS])[:-1]
+    return np.quantile(scores, shares) if len(scores) else np.zeros(MAX_LEVEL)
+
+
+def to_levels(scores: np.ndarray, cuts: np.ndarray) -> np.ndarray:
+    return np.searchsorted(cuts, scores, side="right").astype(float)
+
+
+def score_metrics(y, expected, groups, proba=None) -> dict[str, float]:
+    """Metrics for a model or a baseline; ECE and macro-F1 need a distribution (``proba``)."""
+    pw, pairs = pairwise_accuracy(y, expected, groups)
+    out = {
+        "spearman": spearman(y, expected),
+        "qwk": qwk(y, expected),
+        "pairwise_accuracy": pw,
+        "pairs": pairs,
+        "n": int(len(y)),
+    }
+    if proba is not None:
+        out["macro_f1"] = macro_f1(y, proba)
+        out["ece"] = ece(y, proba)
+    else:
+        onehot = np.eye(MAX_LEVEL + 1)[np.clip(np.rint(expected), 0, MAX_LEVEL).astype(int)]
+        out["macro_f1"] = macro_f1(y, onehot)
+        out["ece"] = None
+    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in out.items()}
+
+
+def cue_count(features: Features, dim: str) -> float:
+    """Positive minus negative cue hits of one dimension."""
+    total = 0.0
+    for name, info in cue_table().items():
+        if info.dimension == dim:
+            n = len(features.hits.get(name, ())) or (1.0 if features.values.get(name, 0) > 0 and name == "emotion_ignored" else 0)
+            total += info.sign * n
+    return total
+
+
+def _vader():
+    try:
+        from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+    except ImportError:
+        log.warning("vaderSentiment is not installed (pip install 'attune-tone[dev]'); skipping the VADER baseline")
+        return None
+    return SentimentIntensityAnalyzer()
+
+
+def baselines(train_items, train_feats, test_items, test_feats) -> dict[str, dict[str, dict]]:
+    """The three baselines' metrics per dimension (fitted or thresholded on train only)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from ..features.ngrams import identity
+
+    groups = [i["scenario_id"] for i in test_items]
+    out: dict[str, dict[str, dict]] = {"vader": {}, "cue_count": {}, "ngram_lr": {}}
+    vader = _vader()
+    if vader is not None:
+        v_train = np.array([vader.polarity_scores(i["text"])["compound"] for i in train_items])
+        v_test = np.array([vader.polarity_scores(i["text"])["compound"] for i in test_items])
+    vec = TfidfVectorizer(analyzer=identity, min_df=2, sublinear_tf=True, max_features=20000)
+    N_train = vec.fit_transform([gram_strings(f.grams) for f in train_feats])
+    N_test = vec.transform([gram_strings(f.grams) for f in test_feats])
+    for dim in DIMENSIONS:
+        y_train, y_test = _labels(train_items, dim), _labels(test_items, dim)
+        if vader is not None:
+            cuts = level_thresholds(v_train, y_train)
+            out["vader"][dim] = score_metrics(y_test, to_levels(v_test, cuts), groups) | {"raw_spearman": spearman(y_test, v_test)}
+        c_train = np.array([cue_count(f, dim) for f in train_feats])
+        c_test = np.array([cue_count(f, dim) for f in test_feats])
+        cuts = level_thresholds(c_train, y_train)
+        out["cue_count"][dim] = score_metrics(y_test, to_levels(c_test, cuts), groups) | {"raw_spearman": spearman(y_test, c_test)}
+        lr = LogisticRegression(C=3.0, max_iter=3000).fit(N_train, y_train)
+        p = np.zeros((len(test_items), MAX_LEVEL + 1))
+        p[:, lr.classes_.astype(int)] = lr.predict_proba(N_test)
+        out["ngram_lr"][dim] = score_metrics(y_test, p @ LEVELS, groups, p)
+    if vader is None:
+        del out["vader"]
+    return out
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _WORD.finditer(text)]
+
+
+def _covered(words: list[tuple[int, int]], spans) -> set[int]:
+    return {k for k, (a, b) in enumerate(words) for s, e in spans if a < e and s < b}
+
+
+def evidence_f1(model: AttuneModel, items: Sequence[dict[str, Any]], feats: Sequence[Features],
+                X=None) -> dict[str, dict[str, float]]:
+    """Token-level F1 between attune's evidence spans and the rationales, per dimension.
+
+    Computed per item over the words of the text and averaged over items where either side has
+    a span; an item where both are empty is skipped. Rationale substrings are located at their
+    first occurrence.
+    """
+    if X is None:
+        X = model.matrix(list(feats))
+    contrib = {d: model.estimators[d].contributions(X) for d in DIMENSIONS}
+    out = {}
+    for dim in DIMENSIONS:
+        scores, precisions, recalls = [], [], []
+        for k, (item, f) in enumerate(zip(items, feats)):
+            text = item["text"]
+            words = _word_spans(text)
+            ev = evidence_for(dim, text, f, model.feature_names, contrib[dim][k], model.ngram_vocabulary)
+            pred = _covered(words, [(e.start, e.end) for e in ev])
+            gold_spans = []
+            for r in item.get("rationales", {}).get(dim, []):
+                at = text.find(r)
+                if at >= 0:
+                    gold_spans.append((at, at + len(r)))
+            gold = _covered(words, gold_spans)
+            if not pred and not gold:
+                continue
+            tp = len(pred & gold)
+            p = tp / len(pred) if pred else 0.0
+            r = tp / len(gold) if gold else 0.0
+            precisions.append(p)
+            recalls.append(r)
+            scores.append(2 * p * r / (p + r) if p + r else 0.0)
+        out[dim] = {"f1": round(float(np.mean(scores)), 4) if scores else float("nan"),
+                    "precision": round(float(np.mean(precisions)), 4) if precisions else float("nan"),
+                    "recall": round(float(np.mean(recalls)), 4) if recalls else float("nan"),
+                    "items": len(scores)}
+    return out
+
+
+def reliability(model: AttuneModel, items, X, bins: int = 5) -> dict[str, list[dict[str, float]]]:
+    """Per dimension: for bins of the predicted score, the mean predicted and the mean labelled
+    level (both on 0-100), and the item count. A calibrated model has the two close."""
+    out = {}
+    for dim in DIMENSIONS:
+        expected = model.estimators[dim].expected_level(X)
+        y = _labels(items, dim)
+        edges = np.linspace(0, MAX_LEVEL, bins + 1)
+        rows = []
+        for lo, hi in zip(edges[:-1], edges[1:]):
+            mask = (expected >= lo) & ((expected < hi) if hi < MAX_LEVEL else (expected <= hi))
+            if mask.any():
+                rows.append({"from": round(100 * lo / MAX_LEVEL), "to": round(100 * hi / MAX_LEVEL),
+                             "predicted": round(100 * float(expected[mask].mean()) / MAX_LEVEL, 1),
+                             "labelled": round(100 * float(y[mask].mean()) / MAX_LEVEL, 1),
+                             "n": int(mask.sum())})
+        out[dim] = rows
+    return out
