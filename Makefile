@@ -31,13 +31,16 @@ corpus: $(BIN)/python
 	$(BIN)/python scripts/data_card.py
 
 train: $(BIN)/python
-	$(BIN)/attune -v train -o models
+	$(BIN)/attune -v train -o models --n-jobs 2
+	$(BIN)/attune evaluate models --write
+	$(BIN)/python scripts/readme_figures.py
 
 evaluate: $(BIN)/python
 	$(BIN)/attune evaluate
 
 benchmark: $(BIN)/python
 	$(BIN)/python benchmarks/bench_scoring.py
+	$(BIN)/python scripts/readme_figures.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
+from html.parser import HTMLParser
 from dataclasses import dataclass
 
 from .errors import InputError
@@ -52,9 +54,65 @@ def check_context(context) -> str | None:
     return context if context.strip() else None
 
 
+_HTML_TAG = re.compile(
+    r"</?(?:p|br|div|span|html|body|head|a|b|i|u|strong|em|table|tr|td|th|li|ul|ol|h[1-6]|img|"
+    r"font|center|blockquote|style|script)\b[^>]*>",
+    re.I,
+)
+_BLOCK = frozenset({"p", "br", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4",
+                    "h5", "h6", "blockquote", "body", "html"})
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "head"):
+            self._skip = max(self._skip - 1, 0)
+        elif tag in _BLOCK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Plain text of an HTML fragment or page: tags dropped, blocks on their own lines,
+    scripts and styles removed, entities decoded."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = "".join(parser.parts)
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def looks_like_html(text: str) -> bool:
+    return len(_HTML_TAG.findall(text[:20000])) >= 1
+
+
 def prepare(text: str, max_chars: int = MAX_CHARS) -> Prepared:
-    """Replace lone surrogates, truncate over-long text and normalise quote marks for parsing."""
+    """Convert HTML to text, replace lone surrogates, truncate over-long text and normalise
+    quote marks for parsing. Offsets in results refer to the returned ``text``."""
     warnings: list[str] = []
+    if looks_like_html(text):
+        converted = html_to_text(text)
+        if converted.strip():
+            text = converted
+            warnings.append("converted HTML to plain text before scoring")
+    elif "&" in text and re.search(r"&(?:[a-z]+|#\d+);", text):
+        text = html.unescape(text)
     if _SURROGATE.search(text):
         text = _SURROGATE.sub("\ufffd", text)
         warnings.append("replaced invalid characters (lone surrogates) with U+FFFD")
@@ -76,12 +134,12 @@ def _cut_point(text: str, limit: int) -> int:
 
 
 def looks_english(parse_doc) -> bool:
-    """A cheap check that a parsed text is English: enough common English function words."""
+    """A cheap check that a parsed text is English: mostly Latin letters, and (with four words
+    or more) enough common English function words."""
+    letters = [c for c in parse_doc.text if c.isalpha()]
+    if len(letters) >= 4 and sum(c < "\u0250" for c in letters) / len(letters) < 0.7:
+        return False
     words = [t for t in parse_doc if t.is_alpha]
     if len(words) < 4:
         return True
-    ascii_share = sum(all(ord(c) < 128 for c in t.text) for t in words) / len(words)
-    stop_share = sum(t.is_stop for t in words) / len(words)
-    return ascii_share > 0.7 and stop_share > 0.15
-
-
+    return sum(t.is_stop for t in words) / len(words) > 0.15

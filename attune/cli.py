@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("-o", "--output", required=True, help="model directory to write")
     t.add_argument("--spacy-model")
     t.add_argument("--folds", type=int, default=5)
+    t.add_argument("--n-jobs", type=int, default=1, help="parallel cross-validation jobs")
 
     e = sub.add_parser("evaluate", help="evaluate a model on a labelled split")
     e.add_argument("model_dir", nargs="?", help="model directory; default: the shipped model")
@@ -118,8 +119,9 @@ def _table(out_rows, in_rows) -> str:
 def _cmd_train(args) -> int:
     from .model.training import train
 
-    manifest = train(args.data, args.output, spacy_model=args.spacy_model, folds=args.folds)
-    print(json.dumps({"model": args.output, "cv_qwk": manifest["cv_qwk"],
+    manifest = train(args.data, args.output, spacy_model=args.spacy_model, folds=args.folds,
+                     n_jobs=args.n_jobs)
+    print(json.dumps({"model": args.output, "cv_score": manifest["cv_score"],
                       "metrics": manifest["metrics"].get("mean")}, indent=2))
     return 0
 

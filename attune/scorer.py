@@ -107,7 +107,8 @@ class Scorer:
         for text, ctx in zip(texts, ctx_list):
             try:
                 prepared = _text.prepare(_text.check_text(text))
-                rows.append((prepared, _text.check_context(ctx)))
+                ctx = _text.check_context(ctx)
+                rows.append((prepared, _text.prepare(ctx).text if ctx is not None else None))
             except InputError as exc:
                 if on_error == "raise":
                     raise

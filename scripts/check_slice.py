@@ -96,7 +96,10 @@ def main(argv):
                 for d in DIMENSIONS:
                     dist[d][item["labels"][d]] += 1
     total = len(ids)
-    print(f"\n{total} items, {bad} invalid, {len(scen)} scenarios, kinds {dict(kinds)}")
+    if pass2:
+        print(f"\n{total} items, {bad} invalid")
+    else:
+        print(f"\n{total} items, {bad} invalid, {len(scen)} scenarios, kinds {dict(kinds)}")
     for d in DIMENSIONS:
         c = dist[d]
         n = sum(c.values()) or 1

@@ -42,3 +42,18 @@ def parse(nlp):
 def read_jsonl(path):
     with open(path, encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
+
+
+def assert_cue(parse, cue, text, context, expected):
+    """Check one cue case: ``expected`` is the span text the cue must fire on (a found span may
+    be up to 25 characters longer around it), or None when the cue must not fire."""
+    from attune.features import extract
+
+    doc = parse(text)
+    feats = extract(doc, parse(context))
+    spans = [doc.text[s:e] for s, e in feats.hits.get(cue, [])]
+    if expected is None:
+        assert spans == [], f"{cue} must not fire on {text!r}, got {spans}"
+    else:
+        near = [s for s in spans if expected in s and len(s) <= len(expected) + 25]
+        assert near, f"{cue} should fire on {expected!r} in {text!r}, got {spans}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from attune.features import extract, feature_names
+from conftest import assert_cue
 
 # (cue, text, context, expected span text or None when the cue must NOT fire)
 CASES = [
@@ -151,14 +152,7 @@ CASES = [
 
 @pytest.mark.parametrize("cue,text,context,expected", CASES, ids=[f"{c[0]}:{c[1][:30]}" for c in CASES])
 def test_cue(parse, cue, text, context, expected):
-    doc = parse(text)
-    feats = extract(doc, parse(context))
-    spans = [doc.text[s:e] for s, e in feats.hits.get(cue, [])]
-    if expected is None:
-        assert spans == [], f"{cue} must not fire on {text!r}, got {spans}"
-    else:
-        near = [s for s in spans if expected in s and len(s) <= len(expected) + 25]
-        assert near, f"{cue} should fire on {expected!r} in {text!r}, got {spans}"
+    assert_cue(parse, cue, text, context, expected)
 
 
 def test_every_cue_has_cases():

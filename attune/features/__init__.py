@@ -126,9 +126,10 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     _cues.apology_hits(doc, v, quoted, hits)
     _cues.commitment_hits(doc, v, quoted, hits)
     _cues.blame_and_passive_hits(doc, v, quoted, hits)
+    _cues.repetition_hits(v, hits)
     matched, share = _cues.overlap_hits(v, context, hits)
     _cues.signoff_hits(text, hits)
-    _cues.style_hits(text, hits, ctx)
+    _cues.style_hits(text, hits, ctx, quoted)
     _context_cues(text, ctx, reply_signals, quoted, hits)
     _cues.early_address_hits(v, context is not None, hits)
     if hits.get("apology") and (hits.get("ownership") or hits.get("commitment")):
@@ -185,7 +186,9 @@ def _context_cues(text: str, ctx: Signals | None, mine: Signals, quoted, hits) -
     if ctx is None:
         return
     feelings = [f for f in EMOTION_FAMILIES if f != "repetition"]
-    for fam in (f for f in feelings if ctx.count(f)):
+    # grief words in a reply ("death certificate") are not an acknowledgement of grief;
+    # acknowledging a loss is compassion ("sorry for your loss")
+    for fam in (f for f in feelings if ctx.count(f) and f != "grief"):
         for s, e in mine.spans.get(fam, ()):
             if not _in(quoted, s, e):
                 hits.setdefault("emotion_echo", []).append((s, e))

@@ -20,15 +20,10 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
-LEXICON_FILES = (
-    "awareness",
-    "turning_toward",
-    "tolerance",
-    "understanding",
-    "non_defensiveness",
-    "empathy",
-    "general",
-)
+from ..dimensions import DIMENSIONS
+
+LEXICON_FILES = (*DIMENSIONS, "general")
+"""One lexicon file per dimension, plus general cues (time expressions, hedges)."""
 CONTEXT_FILE = "context"
 
 _GAP = {"OP": "{0,3}"}

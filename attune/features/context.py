@@ -104,7 +104,8 @@ def analyse(doc: Doc) -> ContextInfo:
     text = v.text
     details = frozenset(
         v.lower[i] for i in range(len(v))
-        if any(ch.isdigit() for ch in text[v.idx[i]:v.ends[i]]) or v.pos[i] == PROPN
+        if (v.ends[i] - v.idx[i] >= 2 and any(ch.isdigit() for ch in text[v.idx[i]:v.ends[i]]))
+        or v.pos[i] == PROPN
     )
     return ContextInfo(signals=signals(doc, text), lemmas=frozenset(v.lemma[i] for i in content),
                        details=details, text=text)

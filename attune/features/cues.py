@@ -33,7 +33,7 @@ Hits = dict[str, Spans]
 # cues whose matches are kept even inside quotation marks (they describe the text, not a stance)
 _QUOTE_EXEMPT = frozenset({"time", "hedge"})
 # cues whose meaning does not flip under negation ("didn't come again" still notices repetition)
-_NEGATION_EXEMPT = frozenset({"time", "hedge", "repetition_noticed"})
+_NEGATION_EXEMPT = frozenset({"time", "hedge", "repetition_noticed", "upsell"})
 
 _APOLOGY_WORDS = frozenset(
     {"sorry", "apologise", "apologize", "apologies", "apology", "apologising", "apologizing",
@@ -119,6 +119,14 @@ def _add(hits: Hits, cue: str, span: tuple[int, int]) -> None:
         spans.append(span)
 
 
+def _sentence_end(text: str, end: int) -> str:
+    m = _SENT_END.search(text, end)
+    return m.group() if m else ""
+
+
+_SENT_END = re.compile(r"[.!?\n]")
+
+
 def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
     """Lexicon cues in the agent's own words: not negated, not inside quotation marks.
 
@@ -141,6 +149,19 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
             taken.append(span)
         for span in sorted(taken, key=lambda s: s.start):
             _add(hits, cue, (span.start_char, span.end_char))
+    text = doc.text
+    # a clarifying question is a question: its sentence ends with "?"
+    if "clarifying_question" in hits:
+        hits["clarifying_question"] = [s for s in hits["clarifying_question"] if _sentence_end(text, s[1]) == "?"]
+        if not hits["clarifying_question"]:
+            del hits["clarifying_question"]
+    # "sorry to hear you feel that way" is a conditional non-apology, not compassion
+    if "compassion" in hits and "conditional_apology" in hits:
+        cond = hits["conditional_apology"]
+        hits["compassion"] = [s for s in hits["compassion"]
+                              if not any(a < s[1] and s[0] < b for a, b in cond)]
+        if not hits["compassion"]:
+            del hits["compassion"]
     return hits
 
 
@@ -179,6 +200,22 @@ def apology_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: 
             _add(hits, "sorry_but", (span[0], v.ends[canceller]))
             continue
         _add(hits, "apology", span)
+
+
+_AGAIN = _ids["again"]
+_FAILURE_WORDS = _hashes(["not", "n't", "never", "sorry", "apologise", "apologize", "missed",
+                          "failed", "let", "late", "wrong", "lost", "down"])
+
+
+def repetition_hits(v: DocView, hits: Hits) -> None:
+    """ "again" in a sentence about a failure ("the engineer didn't come again", "sorry we let
+    you down again") notices that the customer has been failed before."""
+    for i in range(len(v)):
+        if v.lower[i] != _AGAIN:
+            continue
+        a, b = v.sent_tokens(i)
+        if any(v.lower[j] in _FAILURE_WORDS for j in range(a, b)):
+            _add(hits, "repetition_noticed", (v.idx[i], v.ends[i]))
 
 
 def _first_person_subject(verb: Token) -> Token | None:
@@ -400,10 +437,12 @@ def signoff_hits(text: str, hits: Hits) -> None:
             _add(hits, "human_voice", (m.start(), m.end("name")))
 
 
-def style_hits(text: str, hits: Hits, ctx: Signals | None) -> None:
-    """Capitals (shouting) and emoji or exclamation cheer that misfit a serious message."""
+def style_hits(text: str, hits: Hits, ctx: Signals | None, quoted: Sequence[tuple[int, int]] = ()) -> None:
+    """Capitals (shouting) and emoji or exclamation cheer that misfit a serious message.
+    Capitals quoted from the customer are theirs, not the writer's."""
     for span in caps_spans(text):
-        _add(hits, "shouting", span)
+        if not inside(quoted, *span):
+            _add(hits, "shouting", span)
     serious = ctx is not None and (ctx.count("grief") + ctx.count("anger") + ctx.count("anxiety")) > 0
     if serious:
         for m in _EMOJI.finditer(text):

@@ -64,14 +64,18 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
             m = ev[d]
             out.append(f"| {LABELS[d]} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {m['items']} |")
         out.append("")
-    rel = evaluation.get("reliability_dev")
+    rel = evaluation.get("reliability")
     if rel:
-        out += ["**Calibration on the dev split**: mean predicted score against mean labelled level "
-                "(both 0-100) in bins of the predicted score.", "",
-                "| dimension | " + " | ".join(f"{r['from']}-{r['to']}" for r in rel[DIMENSIONS[0]]) + " |",
-                "|---|" + "---|" * len(rel[DIMENSIONS[0]])]
+        bins = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
+        out += [f"**Calibration on the {evaluation['split']} split**: mean predicted score against "
+                "mean labelled level (both 0-100) in bins of the predicted score. The probabilities "
+                "are temperature-scaled on out-of-fold predictions of train+dev.", "",
+                "| dimension | " + " | ".join(f"{a}-{b}" for a, b in bins) + " |",
+                "|---|" + "---|" * len(bins)]
         for d in DIMENSIONS:
-            cells = [f"{r['predicted']:.0f} / {r['labelled']:.0f} (n={r['n']})" for r in rel[d]]
+            by_bin = {(r["from"], r["to"]): r for r in rel[d]}
+            cells = [(f"{by_bin[b]['predicted']:.0f} / {by_bin[b]['labelled']:.0f} (n={by_bin[b]['n']})"
+                      if b in by_bin else "-") for b in bins]
             out.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
         out.append("")
     return "\n".join(out)
@@ -112,14 +116,16 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         "## Training",
         f"- spaCy pipeline: `{manifest.get('spacy_pipeline')}`",
         f"- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
-        "- Regularisation (C) and class weighting per dimension chosen by grouped 5-fold "
-        "cross-validation on train+dev (quadratic kappa):",
+        "- Regularisation (C), class weighting and n-gram weight per dimension chosen by grouped "
+        "5-fold cross-validation on train+dev (criterion: the mean of quadratic kappa and "
+        "Spearman's rho):",
     ]
     for d in DIMENSIONS:
         if d in params:
             lines.append(f"  - {d}: C={params[d]['C']}, class_weight={params[d]['class_weight']}, "
                          f"n-gram weight {params[d].get('ngram_weight', 0)}, "
-                         f"cv kappa {manifest.get('cv_qwk', {}).get(d)}")
+                         f"temperature {params[d].get('temperature', 1.0)}, "
+                         f"cv score {manifest.get('cv_score', {}).get(d)}")
     lines += ["", "## Test-split metrics", ""]
     lines.append(metrics_table(metrics) if metrics else "No labelled test split was given.")
     evaluation = manifest.get("evaluation")

@@ -90,10 +90,45 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         return validate_data(self, X, accept_sparse="csr", dtype=np.float64, reset=False)
 
+    def _proba(self, Z) -> np.ndarray:
+        """Softmax of the logits divided by the fitted temperature (1.0 until calibrated)."""
+        logits = self.model_.decision_function(Z)
+        if logits.ndim == 1:
+            logits = np.column_stack([np.zeros_like(logits), logits])
+        logits = logits / getattr(self, "temperature_", 1.0)
+        logits -= logits.max(axis=1, keepdims=True)
+        e = np.exp(logits)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def calibrate(self, logits: np.ndarray, y) -> "LevelClassifier":
+        """Fit a temperature on held-out logits (from :meth:`decision_logits` of models that did
+        not see those rows) by minimising the negative log-likelihood of ``y``."""
+        from scipy.optimize import minimize_scalar
+
+        check_is_fitted(self)
+        index = {c: k for k, c in enumerate(self.classes_)}
+        rows = np.arange(len(y))
+        cols = np.array([index[v] for v in y])
+
+        def nll(log_t):
+            z = logits / np.exp(log_t)
+            z = z - z.max(axis=1, keepdims=True)
+            logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+            return -logp[rows, cols].mean()
+
+        self.temperature_ = float(np.exp(minimize_scalar(nll, bounds=(-3, 3), method="bounded").x))
+        return self
+
+    def decision_logits(self, X) -> np.ndarray:
+        """Raw logits, one column per class in :attr:`classes_` (before the temperature)."""
+        logits = self.model_.decision_function(self._design(self._check(X)))
+        return np.column_stack([np.zeros_like(logits), logits]) if logits.ndim == 1 else logits
+
     def predict_proba(self, X) -> np.ndarray:
-        """Probabilities of the levels seen in training (columns follow :attr:`classes_`)."""
+        """Probabilities of the levels seen in training (columns follow :attr:`classes_`),
+        with the calibration temperature applied."""
         Z = self._design(self._check(X))
-        return self.model_.predict_proba(Z)
+        return self._proba(Z)
 
     def predict(self, X) -> np.ndarray:
         Z = self._design(self._check(X))
@@ -119,9 +154,9 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         standard deviations; an n-gram's weighted TF-IDF value). Positive values raised the score.
         """
         Z = self._design(self._check(X))
-        p = self.model_.predict_proba(Z)                    # (n, k)
+        p = self._proba(Z)                                  # (n, k)
         levels = self.classes_.astype(np.float64)           # (k,)
-        W = self.model_.coef_                               # (k, f)
+        W = self.model_.coef_ / getattr(self, "temperature_", 1.0)   # (k, f)
         if W.shape[0] == 1:                                 # two levels only
             W = np.vstack([np.zeros_like(W[0]), W[0]])
         expected = p @ levels                               # (n,)

@@ -1,0 +1,57 @@
+"""Refresh the figures in README.md from the shipped model's manifest and the benchmark results.
+
+    python scripts/readme_figures.py
+
+Replaces the text between <!-- metrics:start --> / <!-- metrics:end --> (test-split metrics and
+the baseline comparison from models/manifest.json) and <!-- bench:start --> / <!-- bench:end -->
+(benchmarks/results.json).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def replace(text: str, name: str, body: str) -> str:
+    pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
+    if not pattern.search(text):
+        raise SystemExit(f"README.md has no {name} markers")
+    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+
+
+def main() -> int:
+    from attune.model.card import comparison_table, metrics_table
+
+    manifest = json.loads((ROOT / "models" / "manifest.json").read_text())
+    readme = (ROOT / "README.md").read_text()
+    parts = [metrics_table(manifest["metrics"])]
+    evaluation = manifest.get("evaluation")
+    if evaluation and evaluation.get("baselines"):
+        parts += ["", "Quadratic-weighted kappa against the baselines (fitted on the train split; "
+                  "see the model card for Spearman, pairwise accuracy and macro-F1):", "",
+                  comparison_table(evaluation, "qwk")]
+    if evaluation and evaluation.get("evidence_f1"):
+        ev = evaluation["evidence_f1"]
+        parts += ["", "Evidence against the corpus rationales, token-level F1: " + ", ".join(
+            f"{d} {ev[d]['f1']:.2f}" for d in ev) + "."]
+    readme = replace(readme, "metrics", "\n".join(parts))
+    results = ROOT / "benchmarks" / "results.json"
+    if results.exists():
+        from bench_scoring import table
+
+        res = json.loads(results.read_text())
+        body = (f"`make benchmark` on {res['machine']}, {res['date']}:\n\n" + table(res))
+        readme = replace(readme, "bench", body)
+    (ROOT / "README.md").write_text(readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
