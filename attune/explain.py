@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .dimensions import HIGH_FROM, MAX_LEVEL
@@ -48,21 +50,21 @@ def evidence_for(
     table = cue_table()
     scale = 100.0 / MAX_LEVEL
     out: list[Evidence] = []
-    for j, name in enumerate(feature_names):
-        cue = feature_cue(name)
-        spans = features.hits.get(cue) if cue else None
+    by_cue = _features_by_cue(feature_names)
+    for cue, spans in features.hits.items():
         if not spans:
             continue
-        effect = float(contributions[j]) * scale
         info = table.get(cue)
-        if info is not None and effect * info.sign <= 0:
-            continue
-        own = info is not None and info.dimension == dimension
-        if abs(effect) < (MIN_EFFECT if own else MIN_EFFECT_OTHER):
-            continue
-        share = effect / len(spans)
-        for start, end in spans:
-            out.append(Evidence(start, end, text[start:end], cue, dimension, share))
+        for j in by_cue.get(cue, ()):
+            effect = float(contributions[j]) * scale
+            if info is not None and effect * info.sign <= 0:
+                continue
+            own = info is not None and info.dimension == dimension
+            if abs(effect) < (MIN_EFFECT if own else MIN_EFFECT_OTHER):
+                continue
+            share = effect / len(spans)
+            for start, end in spans:
+                out.append(Evidence(start, end, text[start:end], cue, dimension, share))
     out.extend(_phrase_evidence(dimension, text, features, len(feature_names), contributions,
                                 vocabulary or {}))
     merged: dict[tuple[int, int, str], Evidence] = {}
@@ -76,17 +78,45 @@ def evidence_for(
     return tuple(sorted(merged.values(), key=lambda e: -abs(e.effect)))
 
 
+@lru_cache(maxsize=16)
+def _features_by_cue(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Cue name -> indices of the features whose evidence it provides."""
+    out: dict[str, list[int]] = {}
+    for j, name in enumerate(feature_names):
+        cue = feature_cue(name)
+        if cue:
+            out.setdefault(cue, []).append(j)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@lru_cache(maxsize=16)
+def _dimension_cues(feature_names: tuple[str, ...], dimension: str) -> tuple[tuple[int, str], ...]:
+    """(feature index, cue name) of the cues of ``dimension`` that carry a suggestion."""
+    table = cue_table()
+    return tuple((j, name) for j, name in enumerate(feature_names)
+                 if name in table and table[name].dimension == dimension and table[name].suggestion)
+
+
+def _gram_spans(features: Features, vocabulary: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
+    """The text's n-grams that the model knows, with their spans (computed once per text)."""
+    cached = features.__dict__.get("_gram_spans")
+    if cached is not None and cached[0] is vocabulary:
+        return cached[1]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for gram, start, end in features.grams:
+        if gram in vocabulary:
+            spans.setdefault(gram, []).append((start, end))
+    features.__dict__["_gram_spans"] = (vocabulary, spans)
+    return spans
+
+
 def _phrase_evidence(dimension, text, features, n_dense, contributions, vocabulary) -> list[Evidence]:
     """Evidence from word n-grams: the strongest few, each at its occurrences in the text."""
     if not vocabulary:
         return []
     scale = 100.0 / MAX_LEVEL
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for gram, start, end in features.grams:
-        if gram in vocabulary:
-            spans.setdefault(gram, []).append((start, end))
     scored = []
-    for gram, where in spans.items():
+    for gram, where in _gram_spans(features, vocabulary).items():
         effect = float(contributions[n_dense + vocabulary[gram]]) * scale
         if abs(effect) >= MIN_EFFECT_PHRASE:
             scored.append((abs(effect), gram, effect, where))
@@ -111,14 +141,10 @@ def suggestion_for(
         return None
     table = cue_table()
     best, best_effect = None, 0.0
-    for j, name in enumerate(feature_names):
-        info = table.get(name)
-        if info is None or info.dimension != dimension or not info.suggestion:
-            continue
+    for j, name in _dimension_cues(feature_names, dimension):
+        info = table[name]
         present = bool(features.hits.get(name)) or features.values.get(name, 0.0) > 0
-        if info.sign < 0 and not present:
-            continue
-        if info.sign > 0 and present:
+        if (info.sign < 0) != present:
             continue
         effect = float(contributions[j])
         if effect < best_effect:

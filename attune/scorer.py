@@ -145,36 +145,37 @@ class Scorer:
     def _finish(self, pending: list[Any]) -> Iterator[Result]:
         """Score a batch of featurised rows with one model call per dimension."""
         scored = [p for p in pending if not isinstance(p, Result)]
+        dims: list[list[DimensionScore]] = [[] for _ in scored]
         if scored:
             names = self.model.feature_names
+            vocabulary = self.model.ngram_vocabulary
             X = self.model.matrix([feats for _, _, feats, _ in scored])
-            proba = {d: self.model.estimators[d].level_proba(X) for d in DIMENSIONS}
-            contrib = {d: self.model.estimators[d].contributions(X) for d in DIMENSIONS}
+            for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
+                est = self.model.estimators[dim]
+                proba = est.level_proba(X)
+                contrib = est.contributions(X)
+                for k, (prepared, _, feats, _) in enumerate(scored):
+                    score = float(proba[k] @ _LEVELS) * 100.0 / MAX_LEVEL
+                    dims[k].append(DimensionScore(
+                        dimension=dim,
+                        score=score,
+                        probabilities=tuple(float(x) for x in proba[k]),
+                        evidence=evidence_for(dim, prepared.text, feats, names, contrib[k], vocabulary),
+                        suggestion=suggestion_for(dim, score, feats, names, contrib[k]),
+                    ))
+                del contrib
         k = 0
         for p in pending:
             if isinstance(p, Result):
                 yield p
                 continue
-            prepared, context, feats, english = p
-            dims = []
-            for dim in DIMENSIONS:
-                pr = proba[dim][k]
-                score = float(pr @ _LEVELS) * 100.0 / MAX_LEVEL
-                c = contrib[dim][k]
-                dims.append(DimensionScore(
-                    dimension=dim,
-                    score=score,
-                    probabilities=tuple(float(x) for x in pr),
-                    evidence=evidence_for(dim, prepared.text, feats, names, c,
-                                          self.model.ngram_vocabulary),
-                    suggestion=suggestion_for(dim, score, feats, names, c),
-                ))
+            prepared, context, _, english = p
             warnings = list(prepared.warnings)
             if not english:
                 warnings.append(NOT_ENGLISH)
-            k += 1
-            yield Result(text=prepared.text, context=context, dimensions=tuple(dims),
+            yield Result(text=prepared.text, context=context, dimensions=tuple(dims[k]),
                          warnings=tuple(warnings), model=self.model_name)
+            k += 1
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

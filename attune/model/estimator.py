@@ -153,17 +153,26 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         model input, times that input (a dense feature's distance from its training mean in
         standard deviations; an n-gram's weighted TF-IDF value). Positive values raised the score.
         """
-        Z = self._design(self._check(X))
+        X = self._check(X)
+        Z = self._design(X)
         p = self._proba(Z)                                  # (n, k)
         levels = self.classes_.astype(np.float64)           # (k,)
         W = self.model_.coef_ / getattr(self, "temperature_", 1.0)   # (k, f)
         if W.shape[0] == 1:                                 # two levels only
             W = np.vstack([np.zeros_like(W[0]), W[0]])
         expected = p @ levels                               # (n,)
-        # d E / d z_f = sum_k p_k (l_k - E) W_kf
-        grad = (p * (levels[None, :] - expected[:, None])) @ W
-        Zd = Z.toarray() if sparse.issparse(Z) else Z
-        out = grad * Zd
-        if out.shape[1] < X.shape[1]:                        # n-grams dropped (weight 0)
-            out = np.hstack([out, np.zeros((out.shape[0], X.shape[1] - out.shape[1]))])
+        # d E / d z_f = sum_k p_k (l_k - E) W_kf; only inputs that are non-zero need it
+        A = p * (levels[None, :] - expected[:, None])       # (n, k)
+        n_dense = self.n_dense_
+        out = np.zeros((X.shape[0], X.shape[1]))
+        if sparse.issparse(Z):
+            dense_z = Z[:, :n_dense].toarray()
+            rest = Z[:, n_dense:].tocoo()
+            out[:, :n_dense] = (A @ W[:, :n_dense]) * dense_z
+            if rest.nnz:
+                cols = n_dense + rest.col
+                grad = np.einsum("nk,kn->n", A[rest.row], W[:, cols])
+                out[rest.row, cols] = grad * rest.data
+        else:
+            out[:, :Z.shape[1]] = (A @ W) * Z
         return out
