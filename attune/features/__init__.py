@@ -120,7 +120,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     v = view(doc)
     text = v.text
     quoted = quoted_ranges(text)
-    hits = _cues.lexicon_hits(doc, quoted)
+    hits = _cues.lexicon_hits(doc, quoted, text)
     reply_signals = signals(doc, text)
 
     _cues.apology_hits(doc, v, quoted, hits)

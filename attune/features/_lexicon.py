@@ -1,22 +1,24 @@
 """Lexicons: TSV files inside the package, compiled once per spaCy vocabulary.
 
 Plain phrases go into a ``PhraseMatcher`` on ``NORM`` (hash lookups, cheap at any lexicon size);
-the few terms with a gap (``*``) or a number slot (``#``) go into a token ``Matcher``. Terms are
-tokenised with the target pipeline's own vocabulary, so its norm table (which maps "apologise"
-to "apologize", "'re" to "are") applies to terms and texts alike.
+the few terms with a gap (``*``) or a number slot (``#``) become a regular expression over the
+lower-cased text, whose matches are snapped to token boundaries. Terms are tokenised with the
+target pipeline's own vocabulary, so its norm table (which maps "apologise" to "apologize",
+"'re" to "are") applies to terms and texts alike.
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Iterator
 
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
@@ -26,8 +28,6 @@ LEXICON_FILES = (*DIMENSIONS, "general")
 """One lexicon file per dimension, plus general cues (time expressions, hedges)."""
 CONTEXT_FILE = "context"
 
-_GAP = {"OP": "{0,3}"}
-_NUMBER = {"LIKE_NUM": True}
 # spaCy leaves the ambiguous clitics "'s" and "'d" un-normalised: a term written with "is" or
 # "has" also matches "'s", one with "would" or "had" also matches "'d".
 _CLITICS = {"is": ("is", "'s"), "has": ("has", "'s"), "would": ("would", "'d"), "had": ("had", "'d")}
@@ -92,34 +92,31 @@ def expand_term(term: str) -> list[str]:
     return [" ".join(words) for words in itertools.product(*options)]
 
 
-def _token_pattern(word: str, tokenize) -> list[dict]:
-    if word == "*":
-        return [_GAP]
-    if word == "#":
-        return [_NUMBER]
-    alternatives = [[t.norm_ for t in tokenize(a)] for a in word.split("|")]
-    if all(len(a) == 1 for a in alternatives):
-        norms = sorted({n for a in alternatives for n in _CLITICS.get(a[0], (a[0],))} |
-                       {a[0] for a in alternatives})
-        return [{"NORM": norms[0]} if len(norms) == 1 else {"NORM": {"IN": norms}}]
-    if len(alternatives) == 1:
-        return [{"NORM": n} for n in alternatives[0]]
-    raise ValueError(f"alternatives in {word!r} must each be one token")
+_NUMBER_RE = r"(?:[£$€]?\d[\d,.:]*|one|two|three|four|five|six|seven|eight|nine|ten|a few)"
 
 
-def compile_term(term: str, tokenize) -> list[dict]:
-    """A token-Matcher pattern for a term with a gap or a number slot."""
-    pattern: list[dict] = []
-    for chunk in term.split():
-        if chunk in ("*", "#") or "|" in chunk:
-            pattern.extend(_token_pattern(chunk, tokenize))
-        else:
-            pattern.extend(
-                {"NORM": {"IN": sorted(set(_CLITICS.get(t.norm_, (t.norm_,))))}}
-                if t.norm_ in _CLITICS else {"NORM": t.norm_}
-                for t in tokenize(chunk)
-            )
-    return pattern
+def compile_regex(term: str) -> str:
+    """A regular expression for a term with a gap (``*``: up to three words) or a number slot
+    (``#``), matched against lower-cased text.
+
+    >>> bool(re.search(compile_regex("only # left"), "only 3 left in stock"))
+    True
+    >>> bool(re.search(compile_regex("we take * seriously"), "we take your privacy very seriously"))
+    True
+    """
+    parts = []
+    for word in term.split():
+        if word == "*":
+            parts.append(r"(?:\S+\s+){0,3}?")
+            continue
+        if word == "#":
+            parts.append(_NUMBER_RE + r"\s*")
+            continue
+        alts = "|".join(re.escape(a) for a in word.split("|"))
+        parts.append(f"(?:{alts})" + r"\s+")
+    pattern = "".join(parts)
+    pattern = re.sub(r"(\\s\+|\\s\*)$", "", pattern)
+    return r"\b" + pattern + r"\b"
 
 
 class LexiconMatcher:
@@ -132,24 +129,26 @@ class LexiconMatcher:
         tokenizer = spacy.blank("en", vocab=vocab).tokenizer
         self.vocab = vocab
         self.phrases = PhraseMatcher(vocab, attr="NORM")
-        self.tokens = Matcher(vocab)
         phrase_docs: dict[str, list[Doc]] = {}
-        token_patterns: dict[str, list[list[dict]]] = {}
+        self.regexes: list[tuple[str, re.Pattern]] = []
         for cue, term in lexicon_terms(files):
             if "*" in term.split() or "#" in term.split():
-                token_patterns.setdefault(cue, []).append(compile_term(term, tokenizer))
+                self.regexes.append((cue, re.compile(compile_regex(term))))
             else:
                 phrase_docs.setdefault(cue, []).extend(tokenizer(v) for v in expand_term(term))
         for cue, docs in phrase_docs.items():
             self.phrases.add(cue, docs)
-        for cue, patterns in token_patterns.items():
-            self.tokens.add(cue, patterns)
 
-    def __call__(self, doc: Doc) -> list[tuple[str, int, int]]:
+    def __call__(self, doc: Doc, text: str | None = None) -> list[tuple[str, int, int]]:
         strings = self.vocab.strings
         found = [(strings[m], s, e) for m, s, e in self.phrases(doc)]
-        if len(self.tokens):
-            found += [(strings[m], s, e) for m, s, e in self.tokens(doc)]
+        if self.regexes:
+            lower = (doc.text if text is None else text).lower()
+            for cue, rx in self.regexes:
+                for m in rx.finditer(lower):
+                    span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
+                    if span is not None and len(span):
+                        found.append((cue, span.start, span.end))
         return found
 
 

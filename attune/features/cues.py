@@ -127,14 +127,15 @@ def _sentence_end(text: str, end: int) -> str:
 _SENT_END = re.compile(r"[.!?\n]")
 
 
-def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
+def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None = None) -> Hits:
+    text = doc.text if text is None else text
     """Lexicon cues in the agent's own words: not negated, not inside quotation marks.
 
     Overlapping matches of one cue keep the longest.
     """
     hits: Hits = {}
     by_cue: dict[str, list[Span]] = {}
-    for cue, start, end in matcher_for(doc.vocab)(doc):
+    for cue, start, end in matcher_for(doc.vocab)(doc, text):
         by_cue.setdefault(cue, []).append(doc[start:end])
     for cue, spans in by_cue.items():
         spans.sort(key=lambda s: (-(s.end - s.start), s.start))
@@ -149,7 +150,6 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]]) -> Hits:
             taken.append(span)
         for span in sorted(taken, key=lambda s: s.start):
             _add(hits, cue, (span.start_char, span.end_char))
-    text = doc.text
     # a clarifying question is a question: its sentence ends with "?"
     if "clarifying_question" in hits:
         hits["clarifying_question"] = [s for s in hits["clarifying_question"] if _sentence_end(text, s[1]) == "?"]
@@ -323,8 +323,11 @@ def content_tokens(v: DocView) -> list[int]:
     return out
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def _has_digit(text: str, a: int, b: int) -> bool:
-    return any(ch.isdigit() for ch in text[a:b])
+    return _DIGIT.search(text, a, b) is not None
 
 
 def specific_tokens(v: DocView) -> list[int]:

@@ -8,6 +8,7 @@ evidence like any cue.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from ._view import DocView
 
@@ -16,8 +17,10 @@ Gram = tuple[str, int, int]
 _DIGITS = re.compile(r"\d")
 
 
+@lru_cache(maxsize=65536)
 def _norm(word: str) -> str:
-    return _DIGITS.sub("0", word.lower())
+    word = word.lower()
+    return _DIGITS.sub("0", word) if not word.isalpha() else word
 
 
 def ngrams(v: DocView, n_max: int = 2) -> list[Gram]:
@@ -27,7 +30,9 @@ def ngrams(v: DocView, n_max: int = 2) -> list[Gram]:
     words = [(_norm(text[v.idx[i]:v.ends[i]]), v.idx[i], v.ends[i])
              for i in range(len(v)) if not v.punct[i] and not v.space[i]]
     grams: list[Gram] = list(words)
-    for n in range(2, n_max + 1):
+    if n_max >= 2:
+        grams.extend((a[0] + " " + b[0], a[1], b[2]) for a, b in zip(words, words[1:]))
+    for n in range(3, n_max + 1):
         for k in range(len(words) - n + 1):
             part = words[k:k + n]
             grams.append((" ".join(w for w, _, _ in part), part[0][1], part[-1][2]))
