@@ -86,7 +86,12 @@ class Scorer:
         n_process: int = 1,
         on_error: str = "result",
     ) -> Iterator[Result]:
-        """Like :meth:`score_many` but a generator: results stream out in input order."""
+        """Like :meth:`score_many` but a generator: results stream out in input order.
+
+        With ``n_process > 1`` (on platforms with ``fork``), chunks of ``4 * batch_size`` texts
+        are scored in worker processes that inherit this scorer, so parsing, features and the
+        model all run in parallel; the output is identical to ``n_process=1``.
+        """
         if on_error not in ("result", "raise"):
             raise ValueError(f"on_error must be 'result' or 'raise', got {on_error!r}")
         if isinstance(texts, (str, bytes)):
@@ -103,6 +108,31 @@ class Scorer:
                     f"got {len(texts)} texts but {len(ctx_list)} contexts; pass one context "
                     "(or None) per text"
                 )
+        if n_process > 1 and _can_fork() and len(texts) > batch_size:
+            yield from self._pipe_processes(texts, ctx_list, batch_size, n_process, on_error)
+            return
+        yield from self._pipe_serial(texts, ctx_list, batch_size, on_error)
+
+    def _pipe_processes(self, texts, contexts, batch_size, n_process, on_error) -> Iterator[Result]:
+        """Score chunks in forked worker processes, each with the whole scorer (parse, features,
+        model, evidence); results come back in input order."""
+        import multiprocessing
+
+        global _WORKER
+        chunk = batch_size * 4
+        jobs = [(texts[i:i + chunk], contexts[i:i + chunk], batch_size, on_error)
+                for i in range(0, len(texts), chunk)]
+        _WORKER = self
+        try:
+            ctx = multiprocessing.get_context("fork")
+            with ctx.Pool(n_process) as pool:
+                for results in pool.imap(_score_chunk, jobs):
+                    yield from results
+        finally:
+            _WORKER = None
+
+    def _pipe_serial(self, texts, ctx_list, batch_size, on_error) -> Iterator[Result]:
+        n_process = 1
         rows: list[tuple[_text.Prepared, str | None] | str] = []
         for text, ctx in zip(texts, ctx_list):
             try:
@@ -176,6 +206,22 @@ class Scorer:
             yield Result(text=prepared.text, context=context, dimensions=tuple(dims[k]),
                          warnings=tuple(warnings), model=self.model_name)
             k += 1
+
+
+_WORKER: "Scorer | None" = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _score_chunk(job) -> list[Result]:
+    """Worker side of :meth:`Scorer._pipe_processes` (the scorer is inherited through fork)."""
+    texts, contexts, batch_size, on_error = job
+    assert _WORKER is not None
+    return list(_WORKER._pipe_serial(texts, contexts, batch_size, on_error))
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

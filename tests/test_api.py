@@ -186,3 +186,13 @@ def test_load_reports_a_missing_pipeline():
 def test_load_rejects_a_wrong_spacy_model_type():
     with pytest.raises(attune.PipelineError, match="spacy_model"):
         attune.load(spacy_model=3.14)
+
+
+def test_n_process_2_gives_identical_results_in_order(scorer):
+    texts = [f"Order {1000 + i}: I've refunded the £{i}.50 today, sorry for the wait. Sam" if i % 7
+             else None for i in range(60)]
+    contexts = ["Where is my refund?" if i % 3 else None for i in range(60)]
+    one = scorer.score_many(texts, contexts, batch_size=4)
+    two = scorer.score_many(texts, contexts, batch_size=4, n_process=2)
+    assert len(two) == len(texts)
+    assert [r.to_dict() for r in one] == [r.to_dict() for r in two]
