@@ -312,6 +312,16 @@ CASES = [
      "My husband passed away and I need to close his account.", None),
 ]
 
+# near-misses added so every cue has three that pass (besides the xfail bugs above)
+CASES += [
+    ("formulaic_understanding", "We don't understand your concern yet, so could you tell me more?", None, None),
+    ("formulaic_understanding", 'You said the last agent wrote "we understand your frustration" and then closed the chat.',
+     None, None),
+    ("both_and", 'You wrote "at the same time" in the box for the delivery slot.', None, None),
+    ("clarifying_question", "I could confirm the booking by phone if you prefer.", None, None),
+    ("clarifying_question", 'You asked "can you tell me why?" and nobody answered. I am sorry.', None, None),
+]
+
 
 def _values(case):
     return case.values if isinstance(case, type(pytest.param(None))) else case
@@ -359,11 +369,16 @@ def test_emotion_ignored(parse, text, context, fires):
 
 
 def test_every_cue_has_three_firing_cases_and_three_near_misses():
+    """Counted over the cases that pass: known detector bugs (xfail) do not count."""
     firing, near = Counter(), Counter()
     for case in [*BASE_CASES, *CASES]:
+        if getattr(case, "marks", None):
+            continue
         cue, _text, _context, expected = _values(case)
         (firing if expected is not None else near)[cue] += 1
     for case in IGNORED_CASES:
+        if getattr(case, "marks", None):
+            continue
         (firing if _values(case)[2] else near)["emotion_ignored"] += 1
     short = {cue: (firing[cue], near[cue]) for cue in cue_table()
              if firing[cue] < 3 or near[cue] < 3}
