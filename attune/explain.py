@@ -97,32 +97,38 @@ def _dimension_cues(feature_names: tuple[str, ...], dimension: str) -> tuple[tup
                  if name in table and table[name].dimension == dimension and table[name].suggestion)
 
 
-def _gram_spans(features: Features, vocabulary: dict[str, int]) -> dict[str, list[tuple[int, int]]]:
-    """The text's n-grams that the model knows, with their spans (computed once per text)."""
+def _gram_spans(features: Features, vocabulary: dict[str, int]):
+    """The text's n-grams that the model knows: their column indices (an array) and, per
+    index, the n-gram's spans. Computed once per text and reused for the six dimensions."""
     cached = features.__dict__.get("_gram_spans")
     if cached is not None and cached[0] is vocabulary:
-        return cached[1]
-    spans: dict[str, list[tuple[int, int]]] = {}
+        return cached[1], cached[2]
+    spans: dict[int, list[tuple[int, int]]] = {}
     for gram, start, end in features.grams:
-        if gram in vocabulary:
-            spans.setdefault(gram, []).append((start, end))
-    features.__dict__["_gram_spans"] = (vocabulary, spans)
-    return spans
+        j = vocabulary.get(gram)
+        if j is not None:
+            spans.setdefault(j, []).append((start, end))
+    columns = np.fromiter(spans, dtype=np.int64, count=len(spans))
+    features.__dict__["_gram_spans"] = (vocabulary, columns, spans)
+    return columns, spans
 
 
 def _phrase_evidence(dimension, text, features, n_dense, contributions, vocabulary) -> list[Evidence]:
     """Evidence from word n-grams: the strongest few, each at its occurrences in the text."""
     if not vocabulary:
         return []
-    scale = 100.0 / MAX_LEVEL
-    scored = []
-    for gram, where in _gram_spans(features, vocabulary).items():
-        effect = float(contributions[n_dense + vocabulary[gram]]) * scale
-        if abs(effect) >= MIN_EFFECT_PHRASE:
-            scored.append((abs(effect), gram, effect, where))
-    scored.sort(reverse=True)
+    columns, spans = _gram_spans(features, vocabulary)
+    if not len(columns):
+        return []
+    effects = contributions[n_dense + columns] * (100.0 / MAX_LEVEL)
+    strong = np.flatnonzero(np.abs(effects) >= MIN_EFFECT_PHRASE)
+    if not len(strong):
+        return []
+    top = strong[np.argsort(-np.abs(effects[strong]), kind="stable")[:MAX_PHRASES]]
     out = []
-    for _, gram, effect, where in scored[:MAX_PHRASES]:
+    for k in top:
+        where = spans[int(columns[k])]
+        effect = float(effects[k])
         for start, end in where:
             out.append(Evidence(start, end, text[start:end], "phrase", dimension, effect / len(where)))
     return out

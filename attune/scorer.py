@@ -182,8 +182,7 @@ class Scorer:
             X = self.model.matrix([feats for _, _, feats, _ in scored])
             for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
                 est = self.model.estimators[dim]
-                proba = est.level_proba(X)
-                contrib = est.contributions(X)
+                proba, contrib = est.level_proba_and_contributions(X)
                 for k, (prepared, _, feats, _) in enumerate(scored):
                     score = float(proba[k] @ _LEVELS) * 100.0 / MAX_LEVEL
                     dims[k].append(DimensionScore(

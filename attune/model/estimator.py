@@ -146,6 +146,15 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         """The expected level, 0-3, under the predicted distribution."""
         return self.level_proba(X) @ LEVEL_VALUES
 
+    def level_proba_and_contributions(self, X) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`level_proba` and :meth:`contributions` in one pass over the design."""
+        X = self._check(X)
+        Z = self._design(X)
+        p = self._proba(Z)
+        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
+        out[:, self.classes_.astype(int)] = p
+        return out, self._contributions(X, Z, p)
+
     def contributions(self, X) -> np.ndarray:
         """Each feature's signed contribution to the expected level, shape like ``X``.
 
@@ -155,7 +164,9 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         """
         X = self._check(X)
         Z = self._design(X)
-        p = self._proba(Z)                                  # (n, k)
+        return self._contributions(X, Z, self._proba(Z))
+
+    def _contributions(self, X, Z, p) -> np.ndarray:
         levels = self.classes_.astype(np.float64)           # (k,)
         W = self.model_.coef_ / getattr(self, "temperature_", 1.0)   # (k, f)
         if W.shape[0] == 1:                                 # two levels only
