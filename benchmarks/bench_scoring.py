@@ -122,10 +122,13 @@ def bench_subprocess(n: int) -> dict:
     env = dict(os.environ)
     cold = float(subprocess.run([sys.executable, "-c", cold_code], capture_output=True, text=True,
                                 check=True, env=env).stdout.strip())
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across fork and exec, so a child started
+    # from this (large) process would report this process's peak instead of its own
     rss_code = (
-        "import resource, sys; sys.path.insert(0, %r); from bench_scoring import corpus; import attune; "
+        "import re, sys; sys.path.insert(0, %r); from bench_scoring import corpus; import attune; "
         "t, c = corpus(%d); attune.load().score_many(t, c); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)" % (str(Path(__file__).parent), n)
+        "print(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))"
+        % (str(Path(__file__).parent), n)
     )
     rss_kb = int(subprocess.run([sys.executable, "-c", rss_code], capture_output=True, text=True,
                                 check=True, env=env).stdout.strip())
