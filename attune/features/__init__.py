@@ -121,7 +121,8 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     text = v.text
     quoted = quoted_ranges(text)
     hits = _cues.lexicon_hits(doc, quoted, text)
-    reply_signals = signals(doc, text)
+    # the reply's own emotion words matter only against a customer message
+    reply_signals = signals(doc, text) if ctx is not None else None
 
     _cues.apology_hits(doc, v, quoted, hits)
     _cues.commitment_hits(doc, v, quoted, hits)
@@ -181,7 +182,7 @@ def analyse_context(doc: Doc) -> ContextInfo:
     return analyse(doc)
 
 
-def _context_cues(text: str, ctx: Signals | None, mine: Signals, quoted, hits) -> None:
+def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, hits) -> None:
     """Cues that compare the reply with the customer's message."""
     if ctx is None:
         return
