@@ -24,10 +24,11 @@ from spacy.tokens import Doc
 
 from . import cues as _cues
 from ._lexicon import Cue, cue_table
-from ._spans import quoted_ranges
+from ._spans import inside, quoted_ranges
 from ._view import view
 from .ngrams import ngrams
-from .context import EMOTION_FAMILIES, ContextInfo, Signals, analyse, signals
+from .context import EMOTION_FAMILIES, ContextInfo, Signals, signals
+from .context import analyse as analyse_context
 from .cues import _hashes
 
 _I_IDS = _hashes(["i", "me", "my", "mine"])
@@ -144,7 +145,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     n_words = max(sum(1 for p, sp in zip(v.punct, v.space) if not p and not sp), 1)
     lower_ids = v.lower
     n_sents = len(v.sents)
-    questions = sum(text[v.idx[a]:v.ends[b - 1]].rstrip().endswith("?") for a, b in v.sents) if n_sents else 0
+    questions = sum(text[v.idx[a]:v.ends[b - 1]].rstrip().endswith("?") for a, b in v.sents)
     values.update(
         n_tokens_log=_log(n_words),
         n_sentences_log=_log(n_sents),
@@ -177,11 +178,6 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     return Features(values=values, hits=hits, grams=ngrams(v))
 
 
-def analyse_context(doc: Doc) -> ContextInfo:
-    """Analyse a parsed customer message once, for every reply that answers it."""
-    return analyse(doc)
-
-
 def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, hits) -> None:
     """Cues that compare the reply with the customer's message."""
     if ctx is None:
@@ -191,7 +187,7 @@ def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, 
     # acknowledging a loss is compassion ("sorry for your loss")
     for fam in (f for f in feelings if ctx.count(f) and f != "grief"):
         for s, e in mine.spans.get(fam, ()):
-            if not _in(quoted, s, e):
+            if not inside(quoted, s, e):
                 hits.setdefault("emotion_echo", []).append((s, e))
     ctx_stakes = ctx.words.get("stakes", set())
     for (s, e) in mine.spans.get("stakes", ()):
@@ -206,6 +202,3 @@ def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, 
         if unprompted:
             hits["emotion_unprompted"] = sorted(set(unprompted))
 
-
-def _in(ranges, s, e) -> bool:
-    return any(a <= s and e <= b for a, b in ranges)

@@ -45,9 +45,6 @@ class DocView:
         """Token bounds [start, end) of the sentence of token ``i``."""
         return self.sents[self.sent_of[i]]
 
-    def text_of(self, i: int) -> str:
-        return self.text[self.idx[i]:self.ends[i]]
-
 
 def view(doc: Doc) -> DocView:
     """Build the :class:`DocView` of a parsed ``doc``."""

@@ -48,13 +48,16 @@ class Signals:
 _CAPS = re.compile(r"(?<![\w'’])[A-Z]{2,}(?![\w'’])")
 
 
+def _caps_words(text: str):
+    """Words in capitals (two letters or more) that are not a known acronym."""
+    return (m for m in _CAPS.finditer(text) if m.group() not in ACRONYMS)
+
+
 def caps_spans(text: str) -> list[tuple[int, int]]:
     """Character spans of words in capitals (two letters or more, not a known acronym);
     neighbouring capitalised words form one span."""
     spans: list[tuple[int, int]] = []
-    for m in _CAPS.finditer(text):
-        if m.group() in ACRONYMS:
-            continue
+    for m in _caps_words(text):
         if spans and text[spans[-1][1]:m.start()].strip(" ,") == "":
             spans[-1] = (spans[-1][0], m.end())
         else:
@@ -74,7 +77,7 @@ def signals(doc: Doc, text: str | None = None) -> Signals:
         out.words.setdefault(family, set()).add(span.text.lower())
         out.spans.setdefault(family, []).append((span.start_char, span.end_char))
     text = doc.text if text is None else text
-    out.caps = len([m for m in _CAPS.finditer(text) if m.group() not in ACRONYMS])
+    out.caps = sum(1 for _ in _caps_words(text))
     out.exclamations = text.count("!")
     if out.caps >= 1:
         out.families["anger"] = out.families.get("anger", 0) + 1
@@ -97,14 +100,14 @@ class ContextInfo:
 def analyse(doc: Doc) -> ContextInfo:
     """Analyse a customer message once; the result can be reused for every reply to it."""
     from ._view import view
-    from .cues import content_tokens
+    from .cues import _has_digit, content_tokens
 
     v = view(doc)
     content = content_tokens(v)
     text = v.text
     details = frozenset(
         v.lower[i] for i in range(len(v))
-        if (v.ends[i] - v.idx[i] >= 2 and any(ch.isdigit() for ch in text[v.idx[i]:v.ends[i]]))
+        if (v.ends[i] - v.idx[i] >= 2 and _has_digit(text, v.idx[i], v.ends[i]))
         or v.pos[i] == PROPN
     )
     return ContextInfo(signals=signals(doc, text), lemmas=frozenset(v.lemma[i] for i in content),

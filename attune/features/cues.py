@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from spacy.tokens import Doc, Span, Token
-
 from spacy.strings import StringStore
 from spacy.symbols import ADJ, NOUN, PROPN, VERB
+from spacy.tokens import Doc, Span, Token
 
 from ._lexicon import matcher_for
 from ._spans import clause, inside, is_negated
@@ -128,11 +127,11 @@ _SENT_END = re.compile(r"[.!?\n]")
 
 
 def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None = None) -> Hits:
-    text = doc.text if text is None else text
     """Lexicon cues in the agent's own words: not negated, not inside quotation marks.
 
     Overlapping matches of one cue keep the longest.
     """
+    text = doc.text if text is None else text
     hits: Hits = {}
     by_cue: dict[str, list[Span]] = {}
     for cue, start, end in matcher_for(doc.vocab)(doc, text):

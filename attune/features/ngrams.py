@@ -23,20 +23,14 @@ def _norm(word: str) -> str:
     return _DIGITS.sub("0", word) if not word.isalpha() else word
 
 
-def ngrams(v: DocView, n_max: int = 2) -> list[Gram]:
+def ngrams(v: DocView) -> list[Gram]:
     """Unigrams and bigrams of words (punctuation and spaces skipped, digits mapped to 0),
     each with the character span it covers."""
     text = v.text
     words = [(_norm(text[v.idx[i]:v.ends[i]]), v.idx[i], v.ends[i])
              for i in range(len(v)) if not v.punct[i] and not v.space[i]]
-    grams: list[Gram] = list(words)
-    if n_max >= 2:
-        grams.extend((a[0] + " " + b[0], a[1], b[2]) for a, b in zip(words, words[1:]))
-    for n in range(3, n_max + 1):
-        for k in range(len(words) - n + 1):
-            part = words[k:k + n]
-            grams.append((" ".join(w for w, _, _ in part), part[0][1], part[-1][2]))
-    return grams
+    bigrams = [(a[0] + " " + b[0], a[1], b[2]) for a, b in zip(words, words[1:])]
+    return words + bigrams
 
 
 def gram_strings(grams: list[Gram]) -> list[str]:

@@ -137,7 +137,10 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
     def level_proba(self, X) -> np.ndarray:
         """Probabilities over all four levels 0-3, shape (n_samples, 4); zero for a level
         unseen in training."""
-        p = self.predict_proba(X)
+        return self._pad_levels(self.predict_proba(X))
+
+    def _pad_levels(self, p: np.ndarray) -> np.ndarray:
+        """Class probabilities as columns 0-3, zero for a level unseen in training."""
         out = np.zeros((p.shape[0], MAX_LEVEL + 1))
         out[:, self.classes_.astype(int)] = p
         return out
@@ -151,9 +154,7 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
         X = self._check(X)
         Z = self._design(X)
         p = self._proba(Z)
-        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
-        out[:, self.classes_.astype(int)] = p
-        return out, self._contributions(X, Z, p)
+        return self._pad_levels(p), self._contributions(X, Z, p)
 
     def contributions(self, X) -> np.ndarray:
         """Each feature's signed contribution to the expected level, shape like ``X``.
