@@ -154,6 +154,13 @@ def _check_row(where: str, n: int, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def label_array(items: Iterable[dict[str, Any]], dimension: str):
+    """The labels of ``dimension`` over ``items`` as an integer numpy array."""
+    import numpy as np
+
+    return np.array([i["labels"][dimension] for i in items], dtype=int)
+
+
 def data_hash(items: Iterable[dict[str, Any]]) -> str:
     """SHA-256 over the texts, contexts, labels and splits of ``items`` (order-independent)."""
     h = hashlib.sha256()

@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from ..data import label_array
 from ..dimensions import DIMENSIONS, MAX_LEVEL
 from ..explain import evidence_for
 from ..features import Features, cue_table
@@ -31,10 +32,6 @@ from .metrics import LEVELS, ece, macro_f1, pairwise_accuracy, qwk, spearman
 log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
-
-
-def _labels(items, dim) -> np.ndarray:
-    return np.array([i["labels"][dim] for i in items], dtype=int)
 
 
 def level_thresholds(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -88,10 +85,9 @@ def _vader():
 
 def baselines(train_items, train_feats, test_items, test_feats) -> dict[str, dict[str, dict]]:
     """The three baselines' metrics per dimension (fitted or thresholded on train only)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    from ..features.ngrams import identity
+    from .training import make_vectorizer
 
     groups = [i["scenario_id"] for i in test_items]
     out: dict[str, dict[str, dict]] = {"vader": {}, "cue_count": {}, "ngram_lr": {}}
@@ -99,11 +95,11 @@ def baselines(train_items, train_feats, test_items, test_feats) -> dict[str, dic
     if vader is not None:
         v_train = np.array([vader.polarity_scores(i["text"])["compound"] for i in train_items])
         v_test = np.array([vader.polarity_scores(i["text"])["compound"] for i in test_items])
-    vec = TfidfVectorizer(analyzer=identity, min_df=2, sublinear_tf=True, max_features=20000)
+    vec = make_vectorizer()  # the same n-gram weighting attune's model uses
     N_train = vec.fit_transform([gram_strings(f.grams) for f in train_feats])
     N_test = vec.transform([gram_strings(f.grams) for f in test_feats])
     for dim in DIMENSIONS:
-        y_train, y_test = _labels(train_items, dim), _labels(test_items, dim)
+        y_train, y_test = label_array(train_items, dim), label_array(test_items, dim)
         if vader is not None:
             cuts = level_thresholds(v_train, y_train)
             out["vader"][dim] = score_metrics(y_test, to_levels(v_test, cuts), groups) | {"raw_spearman": spearman(y_test, v_test)}
@@ -174,7 +170,7 @@ def reliability(model: AttuneModel, items, X, bins: int = 5) -> dict[str, list[d
     out = {}
     for dim in DIMENSIONS:
         expected = model.estimators[dim].expected_level(X)
-        y = _labels(items, dim)
+        y = label_array(items, dim)
         edges = np.linspace(0, MAX_LEVEL, bins + 1)
         rows = []
         for lo, hi in zip(edges[:-1], edges[1:]):

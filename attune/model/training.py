@@ -18,8 +18,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GroupKFold
 
 from .. import _text
-from ..data import data_hash, load_corpus
-from ..dimensions import DIMENSIONS
+from ..data import data_hash, label_array, load_corpus
+from ..dimensions import DIMENSIONS, MAX_LEVEL
 from ..features import Features, analyse_context, extract, feature_names
 from ..features.ngrams import gram_strings, identity
 from ..pipeline import SpacyModel, disabled_components, load_pipeline, pipeline_name
@@ -50,10 +50,6 @@ def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_proc
     return rows
 
 
-def _labels(items, dim) -> np.ndarray:
-    return np.array([i["labels"][dim] for i in items], dtype=int)
-
-
 def make_vectorizer() -> TfidfVectorizer:
     """TF-IDF over pre-computed word uni- and bigrams; rare n-grams (in fewer than two
     training texts) are dropped."""
@@ -61,29 +57,31 @@ def make_vectorizer() -> TfidfVectorizer:
 
 
 def _cv_logits(X, y, groups, n_dense, params, n_folds) -> np.ndarray:
-    """Out-of-fold logits (columns: the levels 0-3; a level missing from a fold gets -inf)."""
-    out = np.full((len(y), 4), -np.inf)
+    """Out-of-fold logits, one column per level 0-3 (-inf for a level missing from a fold)."""
+    out = np.full((len(y), MAX_LEVEL + 1), -np.inf)
     for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
         clf = LevelClassifier(n_dense=n_dense, **params).fit(X[tr], y[tr])
         out[np.ix_(va, clf.classes_.astype(int))] = clf.decision_logits(X[va])
     return out
 
 
-def _cv_expected(X, y, groups, n_dense, params, n_folds) -> np.ndarray:
-    expected = np.zeros(len(y))
-    for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
-        clf = LevelClassifier(n_dense=n_dense, **params)
-        expected[va] = clf.fit(X[tr], y[tr]).expected_level(X[va])
-    return expected
+def _expected_from_logits(logits: np.ndarray) -> np.ndarray:
+    """Expected level under the softmax of (uncalibrated) logits."""
+    z = logits - logits.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return p @ np.arange(MAX_LEVEL + 1)
 
 
-def select_params(X, y, groups, n_dense: int, folds: int = 5, n_jobs: int = 1) -> tuple[dict[str, Any], float]:
+def select_params(X, y, groups, n_dense: int, folds: int = 5,
+                  n_jobs: int = 1) -> tuple[dict[str, Any], float, np.ndarray]:
     """Pick C, class_weight and the n-gram weight by grouped cross-validation.
 
     The criterion is the mean of quadratic kappa and Spearman's rho of the out-of-fold
     expected levels (the two headline figures). The n-gram vocabulary is fitted once on all of
     ``X``'s texts; it carries no labels, so the folds see no label leakage. Ties keep the first
-    (simplest) setting, so the choice is deterministic.
+    (simplest) setting, so the choice is deterministic. Returns the setting, its score and its
+    out-of-fold logits (which calibrate the final model).
     """
     from joblib import Parallel, delayed
 
@@ -94,13 +92,14 @@ def select_params(X, y, groups, n_dense: int, folds: int = 5, n_jobs: int = 1) -
     grid = [{"C": C, "class_weight": cw, "ngram_weight": w}
             for w in weights for C in C_GRID for cw in WEIGHT_GRID]
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_cv_expected)(X, y, groups, n_dense, params, n_folds) for params in grid)
-    best, best_score = grid[0], -np.inf
-    for params, expected in zip(grid, results):
+        delayed(_cv_logits)(X, y, groups, n_dense, params, n_folds) for params in grid)
+    best, best_score, best_logits = grid[0], -np.inf, results[0]
+    for params, logits in zip(grid, results):
+        expected = _expected_from_logits(logits)
         score = (qwk(y, expected) + spearman(y, expected)) / 2
         if score > best_score + 1e-9:
-            best, best_score = params, score
-    return best, float(best_score)
+            best, best_score, best_logits = params, score, logits
+    return best, float(best_score), best_logits
 
 
 def train(
@@ -135,12 +134,11 @@ def train(
     groups = [i["scenario_id"] for i in fit_items]
     params, cv = {}, {}
     for dim in DIMENSIONS:
-        y = _labels(fit_items, dim)
-        best, score = select_params(X_fit, y, groups, n_dense, folds, n_jobs=n_jobs)
-        params[dim], cv[dim] = best, round(score, 4)
+        y = label_array(fit_items, dim)
+        best, score, oof = select_params(X_fit, y, groups, n_dense, folds, n_jobs=n_jobs)
+        cv[dim] = round(score, 4)
         clf = LevelClassifier(n_dense=n_dense, **best).fit(X_fit, y)
-        # calibrate: a temperature fitted on out-of-fold logits of the chosen setting
-        oof = _cv_logits(X_fit, y, groups, n_dense, best, min(folds, len(set(groups))))
+        # calibrate: a temperature fitted on the out-of-fold logits of the chosen setting
         present = clf.classes_.astype(int)
         clf.calibrate(np.where(np.isfinite(oof[:, present]), oof[:, present], -30.0), y)
         params[dim] = best | {"temperature": round(clf.temperature_, 3)}
@@ -179,7 +177,7 @@ def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
     for dim in DIMENSIONS:
         proba = model.estimators[dim].level_proba(X)
         per_dim[dim] = {k: (round(v, 4) if isinstance(v, float) else v)
-                        for k, v in all_metrics(_labels(items, dim), proba, groups).items()}
+                        for k, v in all_metrics(label_array(items, dim), proba, groups).items()}
     keys = ("spearman", "qwk", "macro_f1", "ece", "pairwise_accuracy")
     mean = {k: round(float(np.nanmean([per_dim[d][k] for d in DIMENSIONS])), 4) for k in keys}
     return {"per_dimension": per_dim, "mean": mean}
