@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 from spacy.language import Language
-from spacy.tokens import Doc
 
 from . import _text
+from ._parsing import featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
 from .explain import evidence_for, suggestion_for
-from .features import analyse_context, extract
 from .model import AttuneModel, load_model
-from .pipeline import SpacyModel, disabled_components, load_pipeline
+from .pipeline import SpacyModel, load_pipeline
 from .result import DimensionScore, Result
 
 log = logging.getLogger(__name__)
@@ -46,7 +45,6 @@ class Scorer:
         self.nlp = nlp
         self.manifest = manifest or {}
         self.model_name = self.manifest.get("name", "attune")
-        self._disable = disabled_components(nlp)
 
     def __repr__(self) -> str:
         return f"<Scorer model={self.model_name!r} spacy={self.nlp.meta.get('name')!r}>"
@@ -111,7 +109,7 @@ class Scorer:
         if n_process > 1 and _can_fork() and len(texts) > batch_size:
             yield from self._pipe_processes(texts, ctx_list, batch_size, n_process, on_error)
             return
-        yield from self._pipe_serial(texts, ctx_list, batch_size, on_error)
+        yield from self._pipe_serial(texts, ctx_list, batch_size, on_error, n_process)
 
     def _pipe_processes(self, texts, contexts, batch_size, n_process, on_error) -> Iterator[Result]:
         """Score chunks in forked worker processes, each with the whole scorer (parse, features,
@@ -131,23 +129,22 @@ class Scorer:
         finally:
             _WORKER = None
 
-    def _pipe_serial(self, texts, ctx_list, batch_size, on_error) -> Iterator[Result]:
-        n_process = 1
-        rows: list[tuple[_text.Prepared, str | None] | str] = []
+    def _pipe_serial(self, texts, ctx_list, batch_size, on_error, n_process=1) -> Iterator[Result]:
+        """Score in this process (spaCy may still parse with ``n_process`` workers where fork
+        is not available)."""
+        rows: list[tuple[_text.Prepared, _text.Prepared | None] | str] = []
         for text, ctx in zip(texts, ctx_list):
             try:
                 prepared = _text.prepare(_text.check_text(text))
                 ctx = _text.check_context(ctx)
-                rows.append((prepared, _text.prepare(ctx).text if ctx is not None else None))
+                rows.append((prepared, _text.prepare(ctx) if ctx is not None else None))
             except InputError as exc:
                 if on_error == "raise":
                     raise
                 rows.append(str(exc))
         good = [r for r in rows if not isinstance(r, str)]
-        docs = self._parse([p.parse for p, _ in good], batch_size, n_process)
-        unique_ctx = sorted({c for _, c in good if c is not None})
-        ctx_info = {c: analyse_context(d) for c, d in zip(unique_ctx, self._parse(
-            [_text.prepare(c).parse for c in unique_ctx], batch_size, n_process))}
+        pairs = featurize_pairs(self.nlp, [p for p, _ in good], [c for _, c in good],
+                                batch_size, n_process)
         good_iter = iter(good)
         pending: list[Any] = []
         for row in rows:
@@ -155,8 +152,8 @@ class Scorer:
                 pending.append(Result.failed(None, None, row, model=self.model_name))
             else:
                 prepared, ctx = next(good_iter)
-                doc = next(docs)
-                pending.append((prepared, ctx, extract(doc, ctx_info.get(ctx) if ctx else None),
+                doc, feats = next(pairs)
+                pending.append((prepared, ctx.text if ctx is not None else None, feats,
                                 _text.looks_english(doc)))
             if len(pending) >= batch_size:
                 yield from self._finish(pending)
@@ -165,12 +162,6 @@ class Scorer:
             yield from self._finish(pending)
 
     # -- internals --------------------------------------------------------------------------
-
-    def _parse(self, texts: Sequence[str], batch_size: int, n_process: int) -> Iterator[Doc]:
-        if not texts:
-            return iter(())
-        return self.nlp.pipe(texts, batch_size=batch_size, n_process=n_process,
-                             disable=self._disable)
 
     def _finish(self, pending: list[Any]) -> Iterator[Result]:
         """Score a batch of featurised rows with one model call per dimension."""

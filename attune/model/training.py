@@ -20,9 +20,10 @@ from sklearn.model_selection import GroupKFold
 from .. import _text
 from ..data import data_hash, label_array, load_corpus
 from ..dimensions import DIMENSIONS, MAX_LEVEL
-from ..features import Features, analyse_context, extract, feature_names
+from .._parsing import featurize_pairs
+from ..features import Features, feature_names
 from ..features.ngrams import gram_strings, identity
-from ..pipeline import SpacyModel, disabled_components, load_pipeline, pipeline_name
+from ..pipeline import SpacyModel, load_pipeline, pipeline_name
 from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
 from .estimator import LevelClassifier
@@ -36,18 +37,10 @@ NGRAM_WEIGHTS = (0.0, 1.0, 3.0, 10.0)
 
 
 def featurize(items: Sequence[dict[str, Any]], nlp, batch_size: int = 64, n_process: int = 1) -> list[Features]:
-    """The features of labelled items, in the order of ``items``."""
-    disable = disabled_components(nlp)
-    texts = [_text.prepare(i["text"]).parse for i in items]
-    contexts = sorted({i["context"] for i in items if i.get("context")})
-    ctx_info = {c: analyse_context(d) for c, d in zip(contexts, nlp.pipe(
-        [_text.prepare(c).parse for c in contexts], batch_size=batch_size, n_process=n_process,
-        disable=disable))}
-    rows = []
-    for item, doc in zip(items, nlp.pipe(texts, batch_size=batch_size, n_process=n_process, disable=disable)):
-        ctx = item.get("context")
-        rows.append(extract(doc, ctx_info[ctx] if ctx else None))
-    return rows
+    """The features of labelled items, in the order of ``items`` (as the scorer computes them)."""
+    texts = [_text.prepare(i["text"]) for i in items]
+    contexts = [_text.prepare(i["context"]) if i.get("context") else None for i in items]
+    return [f for _, f in featurize_pairs(nlp, texts, contexts, batch_size, n_process)]
 
 
 def make_vectorizer() -> TfidfVectorizer:
