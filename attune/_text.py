@@ -59,6 +59,7 @@ _HTML_TAG = re.compile(
     r"font|center|blockquote|style|script)\b[^>]*>",
     re.I,
 )
+_SKIPPED = frozenset({"script", "style", "head"})
 _BLOCK = frozenset({"p", "br", "div", "tr", "li", "ul", "ol", "table", "h1", "h2", "h3", "h4",
                     "h5", "h6", "blockquote", "body", "html"})
 
@@ -70,13 +71,13 @@ class _TextExtractor(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "head"):
+        if tag in _SKIPPED:
             self._skip += 1
         elif tag in _BLOCK:
             self.parts.append("\n")
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "head"):
+        if tag in _SKIPPED:
             self._skip = max(self._skip - 1, 0)
         elif tag in _BLOCK:
             self.parts.append("\n")
@@ -99,7 +100,7 @@ def html_to_text(markup: str) -> str:
 
 
 def looks_like_html(text: str) -> bool:
-    return len(_HTML_TAG.findall(text[:20000])) >= 1
+    return _HTML_TAG.search(text, 0, 20000) is not None
 
 
 def prepare(text: str, max_chars: int = MAX_CHARS) -> Prepared:
@@ -133,10 +134,11 @@ def _cut_point(text: str, limit: int) -> int:
     return limit
 
 
-def looks_english(parse_doc) -> bool:
+def looks_english(parse_doc, text: str | None = None) -> bool:
     """A cheap check that a parsed text is English: mostly Latin letters, and (with four words
-    or more) enough common English function words."""
-    letters = [c for c in parse_doc.text if c.isalpha()]
+    or more) enough common English function words. ``text`` is the parsed text, when the
+    caller has it (``Doc.text`` rebuilds it from the tokens)."""
+    letters = [c for c in (parse_doc.text if text is None else text) if c.isalpha()]
     if len(letters) >= 4 and sum(c < "\u0250" for c in letters) / len(letters) < 0.7:
         return False
     words = [t for t in parse_doc if t.is_alpha]

@@ -154,7 +154,7 @@ class Scorer:
                 prepared, ctx = next(good_iter)
                 doc, feats = next(pairs)
                 pending.append((prepared, ctx.text if ctx is not None else None, feats,
-                                _text.looks_english(doc)))
+                                _text.looks_english(doc, prepared.parse)))
             if len(pending) >= batch_size:
                 yield from self._finish(pending)
                 pending = []
