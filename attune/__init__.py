@@ -27,6 +27,7 @@ from .errors import AttuneError, DataError, InputError, ModelError, PipelineErro
 from .result import DimensionScore, Evidence, Result
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .display import Comparison, compare
     from .scorer import Scorer
 
 __all__ = [
@@ -36,10 +37,14 @@ __all__ = [
     "load",
     "score",
     "score_many",
+    "score_frame",
+    "score_transcripts",
     "Scorer",
     "Result",
     "DimensionScore",
     "Evidence",
+    "compare",
+    "Comparison",
     "AttuneError",
     "InputError",
     "ModelError",
@@ -82,9 +87,27 @@ def score_many(texts, contexts=None, **kwargs: Any) -> list[Result]:
     return _default_scorer().score_many(texts, contexts, **kwargs)
 
 
+def score_frame(df, text: str = "text", context: str | None = None, **kwargs: Any):
+    """Score a dataframe's text column; see :func:`attune.frame.score_frame`."""
+    from .frame import score_frame as _score_frame
+
+    return _score_frame(df, text, context, **kwargs)
+
+
+def score_transcripts(df, **kwargs: Any):
+    """Score conversations turn by turn; see :func:`attune.transcripts.score_transcripts`."""
+    from .transcripts import score_transcripts as _score_transcripts
+
+    return _score_transcripts(df, **kwargs)
+
+
 def __getattr__(name: str):
     if name == "Scorer":
         from .scorer import Scorer
 
         return Scorer
+    if name in ("compare", "Comparison"):
+        from . import display
+
+        return getattr(display, name)
     raise AttributeError(f"module 'attune' has no attribute {name!r}")

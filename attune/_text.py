@@ -28,14 +28,19 @@ class Prepared:
     warnings: tuple[str, ...] = ()
 
 
+_MISSING_TYPES = frozenset({"NAType", "NaTType"})  # pandas.NA and pandas.NaT, without pandas
+
+
 def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """None, NaN, pandas.NA or pandas.NaT: the ways a table says "no value"."""
+    return (value is None or (isinstance(value, float) and math.isnan(value))
+            or type(value).__name__ in _MISSING_TYPES)
 
 
 def check_text(text, what: str = "text") -> str:
     """Return ``text`` if it can be scored; raise :class:`InputError` saying why if not."""
     if _is_missing(text):
-        raise InputError(f"{what} is missing (got {text!r}); pass a non-empty string")
+        raise InputError(f"{what} is missing (None or NaN); pass a non-empty string")
     if isinstance(text, bytes):
         raise InputError(f"{what} is bytes; decode it first, e.g. text.decode('utf-8')")
     if not isinstance(text, str):
@@ -65,26 +70,55 @@ _BLOCK = frozenset({"p", "br", "div", "tr", "li", "ul", "ol", "table", "h1", "h2
 
 
 class _TextExtractor(HTMLParser):
+    """Collects the visible text: skips scripts, styles, the head, and elements hidden with
+    ``display:none`` (the preheaders of marketing emails)."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._hidden: list[list] = []  # [tag, depth of that tag name] of hidden elements
 
     def handle_starttag(self, tag, attrs):
+        if self._hidden:
+            if tag == self._hidden[-1][0]:
+                self._hidden[-1][1] += 1
+            return
         if tag in _SKIPPED:
             self._skip += 1
+        elif _is_hidden(attrs):
+            self._hidden.append([tag, 1])
         elif tag in _BLOCK:
             self.parts.append("\n")
 
+    def handle_startendtag(self, tag, attrs):
+        if not self._hidden and not self._skip and tag in _BLOCK:
+            self.parts.append("\n")
+
     def handle_endtag(self, tag):
+        if self._hidden:
+            if tag == self._hidden[-1][0]:
+                self._hidden[-1][1] -= 1
+                if self._hidden[-1][1] == 0:
+                    self._hidden.pop()
+            return
         if tag in _SKIPPED:
             self._skip = max(self._skip - 1, 0)
         elif tag in _BLOCK:
             self.parts.append("\n")
 
     def handle_data(self, data):
-        if not self._skip:
+        if not self._skip and not self._hidden:
             self.parts.append(data)
+
+
+def _is_hidden(attrs) -> bool:
+    for name, value in attrs:
+        if name == "hidden":
+            return True
+        if name == "style" and value and re.search(r"display\s*:\s*none", value, re.I):
+            return True
+    return False
 
 
 def html_to_text(markup: str) -> str:

@@ -22,18 +22,44 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = p.add_subparsers(dest="command", required=True)
 
-    s = sub.add_parser("score", help="score a text, or a .csv/.jsonl/.txt file of texts",
-                       description="Score one text (TEXT, or - for stdin) or every row of a file.")
+    s = sub.add_parser(
+        "score", help="score a text, or every row of a file or folder",
+        description="Score one text (TEXT, or - for stdin), or every row of a file: .csv, .tsv, "
+                    ".jsonl, .parquet, .txt (one text per line), .eml, .html, or a folder of them. "
+                    "Output has one row per input row, in order, with an error column.")
     s.add_argument("input", metavar="TEXT_OR_FILE")
     s.add_argument("-c", "--context", help="the customer message the text replies to")
-    s.add_argument("-o", "--output", help="write scored rows to this .csv or .jsonl file")
+    s.add_argument("-o", "--output", help="write scored rows to this .csv, .jsonl or .parquet file")
     s.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    s.add_argument("--text-col", default="text")
-    s.add_argument("--context-col", default="context")
-    s.add_argument("--id-col", default="id")
-    s.add_argument("--batch-size", type=int, default=64)
-    s.add_argument("--n-process", type=int, default=1)
+    s.add_argument("--text-col", default="text", help="column holding the text (default: text)")
+    s.add_argument("--context-col", help="column holding the customer message (default: context, if present)")
+    s.add_argument("--id-col", help="column holding a row id (default: id, if present; else the row number)")
+    s.add_argument("--keep", default="", metavar="COLS",
+                   help="comma-separated input columns to copy to the output (e.g. agent,queue)")
+    s.add_argument("--resume", action="store_true",
+                   help="continue an interrupted run into the same --output")
+    _batch_args(s)
     _model_args(s)
+
+    tr = sub.add_parser(
+        "transcripts", help="score the agent turns of conversations and find sliding door moments",
+        description="Score every agent turn of a transcripts file (.csv, .tsv, .jsonl, .parquet) "
+                    "against the customer turn(s) before it; summarise conversations and agents "
+                    "and list the moments a customer showed strong emotion.")
+    tr.add_argument("input", metavar="FILE")
+    tr.add_argument("-o", "--output", metavar="DIR",
+                    help="write turns, conversations, agents and moments tables to this folder")
+    tr.add_argument("--format", default="csv", choices=["csv", "jsonl", "parquet"],
+                    help="file format of the tables in --output (default: csv)")
+    tr.add_argument("--conversation-col", default="conversation_id")
+    tr.add_argument("--speaker-col", default="speaker")
+    tr.add_argument("--text-col", default="text")
+    tr.add_argument("--agent-col", help="column naming the agent (default: agent, if present)")
+    tr.add_argument("--timestamp-col", help="column to order turns by (default: file order)")
+    tr.add_argument("--customer", default="customer", metavar="VALUES",
+                    help="comma-separated speaker values that mark customer turns (default: customer)")
+    _batch_args(tr)
+    _model_args(tr)
 
     t = sub.add_parser("train", help="train a model on labelled data",
                        description="Train on a labelled .jsonl or .csv file (text, context and one 0-3 column per dimension).")
@@ -56,6 +82,25 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _batch_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--batch-size", type=_positive, default=64, help="texts per spaCy batch (default: 64)")
+    p.add_argument("--n-process", type=_positive, default=1, help="worker processes (default: 1)")
+    bar = p.add_mutually_exclusive_group()
+    bar.add_argument("--progress", dest="progress", action="store_true", default=None,
+                     help="always show the progress line (default: only on a terminal)")
+    bar.add_argument("--no-progress", dest="progress", action="store_false")
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
 def _model_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="a model directory made by `attune train` (needs --trust)")
     p.add_argument("--trust", action="store_true", help="allow loading a model file that is not the shipped one")
@@ -63,57 +108,96 @@ def _model_args(p: argparse.ArgumentParser) -> None:
 
 
 def _is_file_input(value: str) -> bool:
+    from .io import READABLE
+
     if "\n" in value or len(value) > 1000:
         return False
     path = Path(value)
-    return path.suffix in (".csv", ".jsonl", ".txt") and path.exists()
+    try:
+        return path.is_dir() or (path.suffix.lower() in READABLE and path.exists())
+    except OSError:  # a text that is not a valid path
+        return False
 
 
 def _cmd_score(args) -> int:
-    from .io import read_rows, result_row, write_rows
     from .scorer import load
 
-    scorer = load(model=args.model, spacy_model=args.spacy_model, trust=args.trust)
-    if _is_file_input(args.input):
-        rows = list(read_rows(args.input, args.text_col, args.context_col, args.id_col))
-        results = scorer.score_many([r["text"] if r["error"] is None else None for r in rows],
-                                    [r["context"] for r in rows],
-                                    batch_size=args.batch_size, n_process=args.n_process)
-        out_rows = []
-        for row, res in zip(rows, results):
-            out = result_row(row["id"], res)
-            if row["error"]:
-                out["error"] = row["error"]
-            out_rows.append(out)
-        if args.output:
-            n = write_rows(args.output, out_rows)
-            print(f"wrote {n} rows to {args.output}", file=sys.stderr)
-        elif args.json:
-            for row in out_rows:
-                print(json.dumps(row, ensure_ascii=False))
-        else:
-            print(_table(out_rows, rows))
+    if args.resume and not args.output:
+        raise AttuneError("--resume continues a run into its --output file; give -o/--output")
+    if not _is_file_input(args.input):
+        if args.output or args.resume:
+            raise AttuneError(f"{args.input!r} is not a readable file or folder; "
+                              "-o/--output needs one (.csv, .jsonl, .parquet, .txt, .eml, .html)")
+        scorer = load(model=args.model, spacy_model=args.spacy_model, trust=args.trust)
+        text = sys.stdin.read() if args.input == "-" else args.input
+        result = scorer.score(text, args.context)
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.summary())
         return 0
-    text = sys.stdin.read() if args.input == "-" else args.input
-    result = scorer.score(text, args.context)
-    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if args.json else result.summary())
+    scorer = load(model=args.model, spacy_model=args.spacy_model, trust=args.trust)
+    keep = [c.strip() for c in args.keep.split(",") if c.strip()]
+    if args.output:
+        from .batch import score_file
+
+        try:
+            summary = score_file(args.input, args.output, scorer, text_col=args.text_col,
+                                 context_col=args.context_col, id_col=args.id_col, keep=keep,
+                                 batch_size=args.batch_size, n_process=args.n_process,
+                                 resume=args.resume, progress=args.progress)
+        except KeyboardInterrupt:
+            print(f"attune: interrupted; the rows scored so far are kept. Run the same command "
+                  f"with --resume to continue into {args.output}.", file=sys.stderr)
+            return 130
+        resumed = f", resumed after row {summary.resumed_from}" if summary.resumed_from else ""
+        print(f"wrote {summary.rows} rows to {summary.output} ({summary.errors} not scored{resumed}; "
+              f"{summary.rows_per_second:,.0f} rows/s)", file=sys.stderr)
+        return 0
+    from .batch import score_rows
+    from .io import read_rows
+
+    rows = score_rows(read_rows(args.input, args.text_col, args.context_col, args.id_col, keep),
+                      scorer, args.batch_size, args.n_process, keep)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    else:
+        print(_table(rows))
     return 0
 
 
-def _table(out_rows, in_rows) -> str:
-    head = f"{'id':<8} {'overall':>7}  " + "  ".join(f"{SHORT[d]:>3}" for d in DIMENSIONS) + "  weakest: suggestion"
+def _table(out_rows) -> str:
+    head = f"{'id':<12} {'overall':>7}  " + "  ".join(f"{SHORT[d]:>3}" for d in DIMENSIONS) + "  weakest: suggestion"
     lines = [head, "-" * len(head)]
-    for out, row in zip(out_rows, in_rows):
+    for out in out_rows:
+        row_id = str(out["id"])
+        row_id = row_id if len(row_id) <= 12 else "..." + row_id[-9:]
         if out["error"]:
-            lines.append(f"{out['id']:<8} {'-':>7}  error: {out['error']}")
+            lines.append(f"{row_id:<12} {'-':>7}  error: {out['error']}")
             continue
         weakest = min(DIMENSIONS, key=lambda d: out[d])
         sugg = out[f"{weakest}_suggestion"] or ""
         scores = "  ".join(f"{out[d]:>3.0f}" for d in DIMENSIONS)
-        lines.append(f"{out['id']:<8} {out['overall']:>7.0f}  {scores}  {weakest}: {sugg[:70]}")
+        lines.append(f"{row_id:<12} {out['overall']:>7.0f}  {scores}  {weakest}: {sugg[:70]}")
     lines.append("")
     lines.append("A awareness  T turning toward  T tolerance  U understanding  N non-defensiveness  E empathy (0-100)")
     return "\n".join(lines)
+
+
+def _cmd_transcripts(args) -> int:
+    from .scorer import load
+    from .transcripts import read_table, score_transcripts
+
+    frame = read_table(args.input)
+    scorer = load(model=args.model, spacy_model=args.spacy_model, trust=args.trust)
+    report = score_transcripts(
+        frame, conversation=args.conversation_col, speaker=args.speaker_col, text=args.text_col,
+        agent=args.agent_col, timestamp=args.timestamp_col,
+        customer=[c.strip() for c in args.customer.split(",") if c.strip()], scorer=scorer,
+        batch_size=args.batch_size, n_process=args.n_process)
+    print(report.summary())
+    if args.output:
+        for path in report.to_dir(args.output, args.format):
+            print(f"wrote {path}", file=sys.stderr)
+    return 0
 
 
 def _cmd_train(args) -> int:
@@ -148,8 +232,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
-        return {"score": _cmd_score, "train": _cmd_train, "evaluate": _cmd_evaluate}[args.command](args)
+        commands = {"score": _cmd_score, "transcripts": _cmd_transcripts, "train": _cmd_train,
+                    "evaluate": _cmd_evaluate}
+        return commands[args.command](args)
     except AttuneError as exc:
+        print(f"attune: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # an optional dependency (pandas, pyarrow) is missing
+        if "attune-tone[" not in str(exc):
+            raise
         print(f"attune: error: {exc}", file=sys.stderr)
         return 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -94,38 +95,54 @@ class Scorer:
             raise ValueError(f"on_error must be 'result' or 'raise', got {on_error!r}")
         if isinstance(texts, (str, bytes)):
             raise InputError("score_many takes a list of texts; for one text use score()")
-        texts = list(texts)
-        if contexts is None:
-            ctx_list: list[Any] = [None] * len(texts)
-        else:
-            if isinstance(contexts, (str, bytes)):
-                raise InputError("contexts must be a list (one per text), not a string")
-            ctx_list = list(contexts)
-            if len(ctx_list) != len(texts):
-                raise InputError(
-                    f"got {len(texts)} texts but {len(ctx_list)} contexts; pass one context "
-                    "(or None) per text"
-                )
-        if n_process > 1 and _can_fork() and len(texts) > batch_size:
-            yield from self._pipe_processes(texts, ctx_list, batch_size, n_process, on_error)
-            return
-        yield from self._pipe_serial(texts, ctx_list, batch_size, on_error, n_process)
+        if isinstance(contexts, (str, bytes)):
+            raise InputError("contexts must be a list (one per text), not a string")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        yield from self._pipe_pairs(_pairs(texts, contexts), batch_size, n_process, on_error)
 
-    def _pipe_processes(self, texts, contexts, batch_size, n_process, on_error) -> Iterator[Result]:
+    def _pipe_pairs(self, pairs: Iterator[tuple[Any, Any]], batch_size: int = 64,
+                    n_process: int = 1, on_error: str = "result") -> Iterator[Result]:
+        """Score an iterator of ``(text, context)`` pairs lazily, in order."""
+        if n_process > 1 and _can_fork():
+            chunks = _chunks(pairs, batch_size * 4)
+            first = next(chunks, None)
+            if first is None:
+                return
+            if len(first[0]) <= batch_size:  # the whole input fits one batch: no workers
+                yield from self._pipe_serial(*first, batch_size, on_error)
+                return
+            yield from self._pipe_processes(itertools.chain([first], chunks), batch_size,
+                                            n_process, on_error)
+            return
+        # Serial: large chunks keep spaCy's batches full and share parsed contexts, while
+        # memory stays bounded on inputs of any length.
+        size = batch_size * (16 if n_process <= 1 else 128)
+        for chunk_texts, chunk_contexts in _chunks(pairs, size):
+            yield from self._pipe_serial(chunk_texts, chunk_contexts, batch_size, on_error,
+                                         n_process)
+
+    def _pipe_processes(self, chunks, batch_size, n_process, on_error) -> Iterator[Result]:
         """Score chunks in forked worker processes, each with the whole scorer (parse, features,
-        model, evidence); results come back in input order."""
+        model, evidence); results come back in input order. At most ``2 * n_process`` chunks
+        are in flight, so memory stays flat however long the input is."""
         import multiprocessing
+        from collections import deque
 
         global _WORKER
-        chunk = batch_size * 4
-        jobs = [(texts[i:i + chunk], contexts[i:i + chunk], batch_size, on_error)
-                for i in range(0, len(texts), chunk)]
         _WORKER = self
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(n_process) as pool:
-                for results in pool.imap(_score_chunk, jobs):
-                    yield from results
+                _WORKER = None  # the workers hold their copy; the parent needs none
+                inflight: deque = deque()
+                for chunk_texts, chunk_contexts in chunks:
+                    inflight.append(pool.apply_async(
+                        _score_chunk, ((chunk_texts, chunk_contexts, batch_size, on_error),)))
+                    if len(inflight) >= 2 * n_process:
+                        yield from inflight.popleft().get()
+                while inflight:
+                    yield from inflight.popleft().get()
         finally:
             _WORKER = None
 
@@ -205,6 +222,32 @@ def _can_fork() -> bool:
     import multiprocessing
 
     return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _pairs(texts: Iterable[Any], contexts: Iterable[Any] | None) -> Iterator[tuple[Any, Any]]:
+    """(text, context) pairs, lazily; a length mismatch is an InputError."""
+    if contexts is None:
+        for text in texts:
+            yield text, None
+        return
+    if hasattr(texts, "__len__") and hasattr(contexts, "__len__") and len(texts) != len(contexts):
+        raise InputError(f"got {len(texts)} texts but {len(contexts)} contexts; pass one context "
+                         "(or None) per text")
+    missing = object()
+    for n, (text, ctx) in enumerate(itertools.zip_longest(texts, contexts, fillvalue=missing)):
+        if text is missing or ctx is missing:
+            raise InputError(f"texts and contexts differ in length (one ran out after {n}); "
+                             "pass one context (or None) per text")
+        yield text, ctx
+
+
+def _chunks(pairs: Iterator[tuple[Any, Any]], size: int) -> Iterator[tuple[list, list]]:
+    """Group pairs into (texts, contexts) lists of at most ``size``."""
+    while True:
+        block = list(itertools.islice(pairs, size))
+        if not block:
+            return
+        yield [t for t, _ in block], [c for _, c in block]
 
 
 def _score_chunk(job) -> list[Result]:

@@ -49,6 +49,13 @@ def main() -> int:
         res = json.loads(results.read_text())
         body = (f"`make benchmark` on {res['machine']}, {res['date']}:\n\n" + table(res))
         readme = replace(readme, "bench", body)
+    batch = ROOT / "benchmarks" / "batch_results.json"
+    if batch.exists():
+        from bench_batch import table as batch_table
+
+        res = json.loads(batch.read_text())
+        readme = replace(readme, "batch", f"`make benchmark-batch` on {res['machine']}, {res['date']}:\n\n"
+                         + batch_table(res))
     (ROOT / "README.md").write_text(readme)
     return 0
 

@@ -83,3 +83,23 @@ def test_huge_text_is_truncated_not_dropped(scorer):
 def test_non_english_is_flagged_low_confidence(scorer, text):
     r = scorer.score(text)
     assert r.ok and any("English" in w for w in r.warnings)
+
+
+@SETTINGS
+@given(batch=st.lists(st.tuples(CELLS, st.one_of(st.none(), st.just(float("nan")), TEXTS)), max_size=8),
+       start=st.integers(-5, 5))
+def test_score_frame_keeps_every_row_and_the_index(scorer, batch, start):
+    pd = pytest.importorskip("pandas")
+    from attune.frame import score_frame
+
+    index = pd.Index([start + 3 * k for k in range(len(batch))][::-1], name="row")
+    df = pd.DataFrame({"text": pd.Series([t for t, _ in batch], index=index, dtype=object),
+                       "context": pd.Series([c for _, c in batch], index=index, dtype=object)})
+    out = score_frame(df, "text", "context", scorer=scorer, batch_size=3)
+    assert len(out) == len(df) and out.index.equals(df.index)
+    pd.testing.assert_frame_equal(out[["text", "context"]], df)
+    for overall, error in zip(out["overall"].tolist(), out["error"].tolist()):
+        if error is None:
+            assert 0.0 <= overall <= 100.0
+        else:
+            assert math.isnan(overall) and error
