@@ -163,6 +163,13 @@ class Result:
     def __str__(self) -> str:
         return self.summary()
 
+    def _repr_html_(self) -> str:
+        """Notebook view: the text with its evidence highlighted, a bar per dimension and the
+        suggestions (see :func:`attune.display.result_html`)."""
+        from .display import result_html
+
+        return result_html(self)
+
     def summary(self, evidence_per_dimension: int = 2) -> str:
         """A plain-text table: score, level, the top evidence and the suggestion per dimension."""
         if not self.ok:
