@@ -78,6 +78,24 @@ def evidence_for(
     return tuple(sorted(merged.values(), key=lambda e: -abs(e.effect)))
 
 
+GENERIC_SUGGESTIONS_NO_CONTEXT = {
+    "awareness": "Show you know the reader's situation: what they are likely to feel or need right now.",
+    "turning_toward": "Lead with what the reader needs and one concrete next step, with a date or time.",
+    "tolerance": "Leave the choice with the reader: no countdowns or guilt, and an easy way to say no.",
+    "understanding": "Be specific to the reader: their plan, order, date or amount, not generic claims.",
+    "non_defensiveness": "If something went wrong for the reader recently, own it plainly before asking anything.",
+    "empathy": "Write warmly as a named person, in your own voice, without fake familiarity.",
+}
+"""Suggestions for a text with no customer message (a marketing e-mail, a statement)."""
+
+REPLY_ONLY_CUES = frozenset({
+    "emotion_named", "emotion_echo", "stakes_reflected", "repetition_noticed", "emotion_ignored",
+    "emotion_unprompted", "formulaic_understanding", "restatement", "detail_carried",
+    "clarifying_question", "apology", "full_apology", "early_address", "validation", "ownership",
+})
+"""Positive or missing-cue suggestions that only make sense in answer to a customer message."""
+
+
 @lru_cache(maxsize=16)
 def _features_by_cue(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
     """Cue name -> indices of the features whose evidence it provides."""
@@ -146,13 +164,16 @@ def suggestion_for(
     if score >= HIGH_FROM:
         return None
     table = cue_table()
+    replying = features.values.get("has_context", 0.0) > 0
     best, best_effect = None, 0.0
     for j, name in _dimension_cues(feature_names, dimension):
         info = table[name]
         present = bool(features.hits.get(name)) or features.values.get(name, 0.0) > 0
         if (info.sign < 0) != present:
             continue
+        if not replying and not present and name in REPLY_ONLY_CUES:
+            continue  # do not ask a marketing e-mail to echo a customer who never wrote
         effect = float(contributions[j])
         if effect < best_effect:
             best, best_effect = info.suggestion, effect
-    return best or GENERIC_SUGGESTIONS[dimension]
+    return best or (GENERIC_SUGGESTIONS if replying else GENERIC_SUGGESTIONS_NO_CONTEXT)[dimension]

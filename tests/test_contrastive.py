@@ -32,3 +32,15 @@ def test_attuned_text_scores_higher(scorer, pair):
     better = scorer.score(pair["better"], pair["context"])[dim].score
     worse = scorer.score(pair["worse"], pair["context"])[dim].score
     assert better > worse, f"{dim}: attuned {better:.1f} <= un-attuned {worse:.1f}"
+
+
+def test_a_marketing_email_is_not_told_to_answer_a_customer_who_never_wrote(scorer):
+    email = ("Hey friend! We've missed you SO much. Our biggest sale ends at MIDNIGHT - don't "
+             "miss out! Shop now and save 40% on everything.")
+    r = scorer.score(email)
+    suggestions = [d.suggestion for d in r if d.suggestion]
+    assert len(suggestions) >= 4  # a weak email gets advice on most dimensions
+    for s in suggestions:
+        assert "customer" not in s.lower(), s
+    reply = scorer.score("Please see our website.", context="My order is a week late and nobody answers!")
+    assert any("customer" in (d.suggestion or "").lower() for d in reply)

@@ -139,6 +139,7 @@ def load_model(directory: str | Path | None = None, trust: bool = False) -> tupl
     shipped = shipped_model_dir() if directory is None else None
     target = Path(directory) if directory is not None else shipped
     assert target is not None
+    is_shipped = shipped is not None
     if shipped is None:
         try:
             is_shipped = target.resolve() == shipped_model_dir().resolve()
@@ -168,6 +169,9 @@ def load_model(directory: str | Path | None = None, trust: bool = False) -> tupl
         raise ModelError(f"could not load {target / MODEL_FILE}: {exc}") from exc
     if not isinstance(model, AttuneModel):
         raise ModelError(f"{target / MODEL_FILE} does not hold an attune model")
+    if is_shipped:  # results name the release, not the folder the model was trained into
+        version = manifest.get("versions", {}).get("attune", "")
+        manifest = {**manifest, "name": f"attune-{version}" if version else "attune"}
     return model, manifest
 
 
