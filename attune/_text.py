@@ -168,14 +168,26 @@ def _cut_point(text: str, limit: int) -> int:
     return limit
 
 
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
 def looks_english(parse_doc, text: str | None = None) -> bool:
     """A cheap check that a parsed text is English: mostly Latin letters, and (with four words
     or more) enough common English function words. ``text`` is the parsed text, when the
     caller has it (``Doc.text`` rebuilds it from the tokens)."""
-    letters = [c for c in (parse_doc.text if text is None else text) if c.isalpha()]
-    if len(letters) >= 4 and sum(c < "\u0250" for c in letters) / len(letters) < 0.7:
-        return False
-    words = [t for t in parse_doc if t.is_alpha]
-    if len(words) < 4:
+    from spacy.attrs import IS_ALPHA, IS_STOP
+
+    text = parse_doc.text if text is None else text
+    if _NON_LATIN_LETTER.search(text) is not None:  # only then count: most texts have none
+        letters = len(_LETTER.findall(text))
+        if letters >= 4 and 1.0 - len(_NON_LATIN_LETTER.findall(text)) / letters < 0.7:
+            return False
+    if not len(parse_doc):
         return True
-    return sum(t.is_stop for t in words) / len(words) > 0.15
+    flags = parse_doc.to_array([IS_ALPHA, IS_STOP])
+    alpha = flags[:, 0] == 1
+    words = int(alpha.sum())
+    if words < 4:
+        return True
+    return int((flags[:, 1][alpha] == 1).sum()) / words > 0.15
