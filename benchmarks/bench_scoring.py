@@ -62,8 +62,23 @@ def bench_main(n: int, quick: bool, repeat: int = 2) -> dict:
     unique_ctx = sorted({c for c in contexts if c})
     scorer.score_many(texts[:50], contexts[:50])  # warm up: matchers, caches
 
-    raw_runs, feature_runs, scored_runs = [], [], []
+    stock = None
+    if "attune_attribute_ruler" in nlp.pipe_names:  # the same pipeline with spaCy's own ruler
+        import spacy
+
+        from attune.pipeline import default_pipeline_name
+
+        stock = spacy.load(default_pipeline_name(), exclude=["ner"])
+        stock_disable = disabled_components(stock)
+    raw_runs, stock_runs, feature_runs, scored_runs = [], [], [], []
     for _ in range(repeat):  # interleaved, best of ``repeat``: this machine's timings drift
+        if stock is not None:
+            t0 = time.perf_counter()
+            for _doc in stock.pipe([_text.prepare(t).parse for t in texts + unique_ctx],
+                                   batch_size=64, disable=stock_disable):
+                pass
+            stock_runs.append(time.perf_counter() - t0)
+
         t0 = time.perf_counter()
         docs = list(nlp.pipe([_text.prepare(t).parse for t in texts], batch_size=64, disable=disable))
         ctx_docs = list(nlp.pipe([_text.prepare(c).parse for c in unique_ctx], batch_size=64, disable=disable))
@@ -96,6 +111,8 @@ def bench_main(n: int, quick: bool, repeat: int = 2) -> dict:
         "attune_words_per_s": round(_words(texts) / scored, 0),
         "throughput_ratio": round(raw / scored, 3),
         "repeats": repeat,
+        "stock_parse_s": round(min(stock_runs), 2) if stock_runs else None,
+        "throughput_vs_stock_parse": round(min(stock_runs) / scored, 3) if stock_runs else None,
         "raw_runs_s": [round(x, 2) for x in raw_runs],
         "attune_runs_s": [round(x, 2) for x in scored_runs],
     }
@@ -153,6 +170,10 @@ def table(res: dict) -> str:
         ("attune score_many", f"{res['attune_s']} s, {res['attune_texts_per_s']} texts/s, {res['attune_words_per_s']:.0f} words/s"),
         ("throughput vs raw parse", f"{res['throughput_ratio']:.2f}"),
     ]
+    if res.get("stock_parse_s"):
+        rows.insert(3, ("raw nlp.pipe, spaCy's own attribute_ruler",
+                        f"{res['stock_parse_s']} s ({res['stock_parse_s'] / res['raw_parse_s']:.2f}x the time)"))
+        rows.append(("throughput vs the stock parse", f"{res['throughput_vs_stock_parse']:.2f}"))
     if "n_process_speedup" in res:
         rows.append(("n_process=2 vs 1", f"{res['n_process_speedup']:.2f}x (identical output: {res['n_process_identical']})"))
     if "peak_rss_mb" in res:

@@ -210,3 +210,27 @@ def test_quoted_customer_words_do_not_count_as_the_agents(parse):
     feats = extract(doc, parse("Your service is a disgrace and a joke."))
     assert feats.hits.get("ownership")
     assert "restatement" in feats.hits  # the quote still shows the agent read the message
+
+
+@pytest.mark.parametrize("text, shouting", [
+    ("Membership no. IV-30815, moving to Leeds.", False),   # the letters of a reference
+    ("Policy MTR-448120, my mum's car.", False),
+    ("I switched to the EV tariff last month.", False),       # an acronym
+    ("This is the THIRD time I've called.", True),
+    ("I need it NOW.", True),
+])
+def test_capitals_in_codes_and_acronyms_are_not_shouting(parse, text, shouting):
+    from attune.features.context import signals
+
+    s = signals(parse(text), text)
+    assert (s.caps > 0) is shouting
+    assert ("anger" in s.families) is shouting
+
+
+def test_exclamations_of_relief_are_not_frustration(parse):
+    from attune.features.context import signals
+
+    relief = "it went through!!! oh thank god"
+    assert "frustration" not in signals(parse(relief), relief).families
+    fed_up = "Still no refund!!! Third week now"
+    assert "frustration" in signals(parse(fed_up), fed_up).families

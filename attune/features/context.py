@@ -22,7 +22,9 @@ EMOTION_FAMILIES = (
 
 ACRONYMS = frozenset(
     "UK US USA EU ID OK PIN FAQ FAQS SMS TV ATM API VAT GDPR IT NHS GP CEO CFO HR PDF URL "
-    "IBAN BIC DD PM AM ETA ASAP RSVP BST GMT UTC CET EST PST NI VIP SIM TSB PO IVA".split()
+    "IBAN BIC DD PM AM ETA ASAP RSVP BST GMT UTC CET EST PST NI VIP SIM TSB PO IVA "
+    "EV MOT DVLA HMRC ISA APR USB PC DM CV BBC ITV DHL UPS GPS LED LCD HD SSD CCTV NB PS "
+    "AC DC WIFI MRI ICU AE APP SMS BACS CHAPS PPI".split()
 )
 
 
@@ -46,11 +48,19 @@ class Signals:
 
 
 _CAPS = re.compile(r"(?<![\w'’])[A-Z]{2,}(?![\w'’])")
+_CODE_AFTER = re.compile(r"[-/]?\d")
+_CODE_BEFORE = re.compile(r"\d[-/]?$")
 
 
 def _caps_words(text: str):
-    """Words in capitals (two letters or more) that are not a known acronym."""
-    return (m for m in _CAPS.finditer(text) if m.group() not in ACRONYMS)
+    """Words in capitals (two letters or more) that are not a known acronym, nor the letters
+    of a reference code (``IV-30815``, ``MTR448120``, ``12-AB``)."""
+    for m in _CAPS.finditer(text):
+        if m.group() in ACRONYMS:
+            continue
+        if _CODE_AFTER.match(text, m.end()) or _CODE_BEFORE.search(text, max(m.start() - 2, 0), m.start()):
+            continue
+        yield m
 
 
 def caps_spans(text: str) -> list[tuple[int, int]]:
@@ -81,7 +91,9 @@ def signals(doc: Doc, text: str | None = None) -> Signals:
     out.exclamations = text.count("!")
     if out.caps >= 1:
         out.families["anger"] = out.families.get("anger", 0) + 1
-    if out.exclamations >= 2:
+    negative = any(out.families.get(f) for f in EMOTION_FAMILIES)
+    if out.exclamations >= 2 and (negative or not out.families.get("pleasure")):
+        # "!!!" is frustration, unless it is all relief or delight ("it went through!!! phew")
         out.families["frustration"] = out.families.get("frustration", 0) + 1
     return out
 
