@@ -93,9 +93,10 @@ def score_file(
     >>> score_file("chats.csv", "scored.parquet", n_process=2)     # doctest: +SKIP
     BatchSummary(output='scored.parquet', rows=20000, errors=3, ...)
     """
-    from .scorer import load
+    if scorer is None:
+        from .frame import _cached_scorer
 
-    scorer = scorer if scorer is not None else load()
+        scorer = _cached_scorer(None, None, False)  # the default scorer, loaded once
     input = Path(input)
     job = {"input": str(input.resolve()), "input_signature": _signature(input),
            "text_col": text_col, "context_col": context_col, "id_col": id_col,

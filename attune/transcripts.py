@@ -9,7 +9,7 @@ it or away. Needs pandas (``pip install "attune-tone[frame]"``).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
@@ -64,6 +64,18 @@ class TranscriptReport:
     conversations: "pd.DataFrame"
     moments: "pd.DataFrame"
     agents: "pd.DataFrame | None" = None
+    results: dict = field(default_factory=dict, repr=False)
+    """The full :class:`attune.Result` of every agent turn, by the turn's index label."""
+    _conversation_col: str = field(default="conversation_id", repr=False)
+    _text_col: str = field(default="text", repr=False)
+
+    def conversation(self, conversation_id) -> "ConversationView":
+        """One conversation's turns, each agent turn with its highlighted evidence; renders as
+        HTML in a notebook (``report.conversation("c007")``)."""
+        turns = self.turns[self.turns[self._conversation_col] == conversation_id]
+        if not len(turns):
+            raise KeyError(f"no conversation {conversation_id!r}")
+        return ConversationView(conversation_id, turns, self.results, self._text_col)
 
     def summary(self, top: int = 5) -> str:
         """A plain-text overview: agents, the weakest conversations, the moments turned away."""
@@ -129,6 +141,41 @@ class TranscriptReport:
     def __repr__(self) -> str:
         return (f"<TranscriptReport conversations={len(self.conversations)} turns={len(self.turns)} "
                 f"moments={len(self.moments)}>")
+
+
+class ConversationView:
+    """A conversation for display: customer turns as plain text, agent turns with their scores
+    and highlighted evidence (:func:`attune.display.result_html`)."""
+
+    def __init__(self, conversation_id, turns, results, text_col: str = "text"):
+        self.conversation_id = conversation_id
+        self.turns = turns
+        self.results = results
+        self.text_col = text_col
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from .display import result_html
+
+        parts = [f'<div class="attune-conversation"><h3 style="font:600 15px sans-serif">'
+                 f'Conversation {html.escape(str(self.conversation_id))}</h3>']
+        for label, row in self.turns.iterrows():
+            if row["role"] == "agent" and label in self.results:
+                parts.append(result_html(self.results[label]))
+            else:
+                who = "customer" if row["role"] == "customer" else "unknown speaker"
+                moment = " - sliding door moment" if row.get("sliding_door") else ""
+                value = row.get(self.text_col)
+                text = html.escape(value) if isinstance(value, str) else ""
+                parts.append(f'<div style="margin:8px 0;padding:8px 10px;background:#f3f4f6;'
+                             f'border-radius:6px;font:14px sans-serif;white-space:pre-wrap">'
+                             f'<b>{who}{moment}</b><br>{text}</div>')
+        parts.append("</div>")
+        return "".join(parts)
+
+    def __repr__(self) -> str:
+        return f"<ConversationView {self.conversation_id!r}: {len(self.turns)} turns>"
 
 
 def score_transcripts(
@@ -213,8 +260,10 @@ def score_transcripts(
     results = scorer.score_many([texts[i] for i in agent_rows], [contexts[i] for i in agent_rows],
                                 batch_size=batch_size, n_process=n_process)
     rows: list[dict[str, Any]] = [dict.fromkeys(added_columns()) for _ in range(len(df))]
+    kept: dict[Any, Any] = {}
     for i, r in zip(agent_rows, results):
         rows[i] = result_row(None, r)
+        kept[df.index[i]] = r
     for i, role in enumerate(roles):
         if role is None:
             rows[i]["error"] = f"no {speaker!r} value; cannot tell a customer turn from an agent turn"
@@ -240,7 +289,8 @@ def score_transcripts(
                        agent, conversation)
     conversations = _conversations(pd, turns, conversation, agent, moments)
     agents = _agents(pd, turns, agent, conversation, moments) if agent is not None else None
-    return TranscriptReport(turns=turns, conversations=conversations, moments=moments, agents=agents)
+    return TranscriptReport(turns=turns, conversations=conversations, moments=moments, agents=agents,
+                            results=kept, _conversation_col=conversation, _text_col=text)
 
 
 def _missing(value) -> bool:

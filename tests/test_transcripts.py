@@ -129,3 +129,13 @@ def test_a_malformed_transcript_line_is_named(tmp_path):
     src.write_text("conversation_id,speaker,text\nc1,customer,hello\nc1,agent,a,b,c\n")
     with pytest.raises(DataError, match="line 3"):
         read_table(src)
+
+
+def test_a_conversation_renders_with_the_agent_turns_highlighted(report):
+    assert set(report.results) == {100, 102, 106}
+    assert report.results[102].context == ANGRY
+    html = report.conversation("c2")._repr_html_()
+    assert "sliding door moment" in html and "attune-result" in html
+    assert "Hi, my engineer didn&#x27;t come." in html or "Hi, my engineer didn't come." in html
+    with pytest.raises(KeyError):
+        report.conversation("nope")
