@@ -57,14 +57,21 @@ def _level_colour(score: float) -> str:
 
 
 def _shade_bands(ax: "Axes", axis: str) -> None:
-    """Shade the level bands along ``axis`` ("x" or "y") and name them at the edge."""
+    """Shade the level bands along ``axis`` ("x" or "y"); on "x", name them on a top axis
+    (matplotlib places a title above it, so the two never overlap)."""
     for low, high, level, colour in BANDS:
         if axis == "x":
             ax.axvspan(low, high, color=colour, alpha=BAND_ALPHA, lw=0, zorder=0)
-            ax.text((low + high) / 2, 1.01, level, transform=ax.get_xaxis_transform(),
-                    ha="center", va="bottom", fontsize=8, color=colour)
         else:
             ax.axhspan(low, high, color=colour, alpha=BAND_ALPHA, lw=0, zorder=0)
+    if axis == "x":
+        top = ax.secondary_xaxis("top")
+        top.set_xticks([(low + high) / 2 for low, high, _, _ in BANDS],
+                       [level for _, _, level, _ in BANDS])
+        top.tick_params(length=0, labelsize=8)
+        for label, (_, _, _, colour) in zip(top.get_xticklabels(), BANDS):
+            label.set_color(colour)
+        top.spines["top"].set_visible(False)
 
 
 def _as_results(value: Any) -> list[Result]:
@@ -126,7 +133,8 @@ def plot_profile(
                    else SERIES_COLOURS[k % len(SERIES_COLOURS)])
         ax.barh(ys, widths, height=slot * 0.85, color=colours, label=label, zorder=2)
         for y, s in zip(ys, scores):
-            text = "not scored" if math.isnan(s) else f"{s:.0f}"
+            # rounded down, as in the HTML view, so the number agrees with its level
+            text = "not scored" if math.isnan(s) else str(math.floor(s))
             ax.text((0 if math.isnan(s) else s) + 1, y, text, va="center", ha="left",
                     fontsize=8 if n > 1 else 9, color="#24292f", zorder=3)
 
