@@ -165,18 +165,20 @@ def _cmd_score(args) -> int:
 
 
 def _table(out_rows) -> str:
-    head = f"{'id':<12} {'overall':>7}  " + "  ".join(f"{SHORT[d]:>3}" for d in DIMENSIONS) + "  weakest: suggestion"
+    out_rows = list(out_rows)
+    width = min(max([len(str(r["id"])) for r in out_rows] + [2]), 28)
+    head = f"{'id':<{width}} {'overall':>7}  " + "  ".join(f"{SHORT[d]:>3}" for d in DIMENSIONS) + "  weakest: suggestion"
     lines = [head, "-" * len(head)]
     for out in out_rows:
         row_id = str(out["id"])
-        row_id = row_id if len(row_id) <= 12 else "..." + row_id[-9:]
+        row_id = row_id if len(row_id) <= width else "..." + row_id[-(width - 3):]
         if out["error"]:
-            lines.append(f"{row_id:<12} {'-':>7}  error: {out['error']}")
+            lines.append(f"{row_id:<{width}} {'-':>7}  error: {out['error']}")
             continue
         weakest = min(DIMENSIONS, key=lambda d: out[d])
         sugg = out[f"{weakest}_suggestion"] or ""
         scores = "  ".join(f"{out[d]:>3.0f}" for d in DIMENSIONS)
-        lines.append(f"{row_id:<12} {out['overall']:>7.0f}  {scores}  {weakest}: {sugg[:70]}")
+        lines.append(f"{row_id:<{width}} {out['overall']:>7.0f}  {scores}  {weakest}: {sugg[:70]}")
     lines.append("")
     lines.append("A awareness  T turning toward  T tolerance  U understanding  N non-defensiveness  E empathy (0-100)")
     return "\n".join(lines)
