@@ -1,14 +1,26 @@
-"""From feature contributions to evidence spans and a suggestion, per dimension."""
+"""From feature contributions to evidence spans and a suggestion, per dimension.
+
+Evidence is the units of the text (clauses and sentences) that the model's rationale selector
+picks for a dimension (:mod:`attune.model.rationale`), each with the signed sum of the
+contributions located in it. A model without a selector (trained before it existed, or on
+data without rationales) falls back to :func:`evidence_for`: the spans of the cues and word
+n-grams that moved the score most.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from .dimensions import HIGH_FROM, MAX_LEVEL
 from .features import Features, cue_table, feature_cue
 from .result import Evidence
+
+if TYPE_CHECKING:
+    from .model import AttuneModel
+    from .model.rationale import UnitBatch
 
 MIN_EFFECT = 0.5
 """Evidence moves a score by at least this many points (0-100 scale) to be reported."""
@@ -31,6 +43,73 @@ GENERIC_SUGGESTIONS = {
     "non_defensiveness": "Own the company's part plainly, without excuses or policy.",
     "empathy": "Respond in a warm, human voice: validate the reaction and sign with your name.",
 }
+
+
+def unit_batch_for(model: "AttuneModel", texts: Sequence[str],
+                   features: Sequence[Features]) -> "UnitBatch | None":
+    """The units of a batch of texts, when ``model`` has a rationale selector (else None)."""
+    if getattr(model, "rationale", None) is None:
+        return None
+    from .model.rationale import unit_batch
+
+    return unit_batch(model.feature_names, model.ngram_vocabulary, texts, features,
+                      model.rationale.cues)
+
+
+def batch_evidence(
+    model: "AttuneModel",
+    dimension: str,
+    texts: Sequence[str],
+    features: Sequence[Features],
+    contributions: np.ndarray,
+    levels: np.ndarray,
+    units: "UnitBatch | None" = None,
+) -> list[tuple[Evidence, ...]]:
+    """The evidence of ``dimension`` for each text of a batch, strongest first.
+
+    ``contributions`` has one row per text (:meth:`LevelClassifier.contributions`) and
+    ``levels`` the texts' probabilities of the levels 0-3 (:meth:`LevelClassifier.level_proba`);
+    ``units`` is :func:`unit_batch_for` of the batch, built once for the six dimensions.
+    """
+    selector = getattr(model, "rationale", None)
+    if units is None or selector is None or dimension not in selector.coef:
+        return [evidence_for(dimension, text, f, model.feature_names, contributions[k],
+                             model.ngram_vocabulary) for k, (text, f) in enumerate(zip(texts, features))]
+    located = units.located(contributions)
+    design, level = units.design(located, levels @ np.arange(MAX_LEVEL + 1.0))
+    chosen = selector.choose(dimension, units, selector.probability(dimension, units, design, level),
+                             levels)
+    effect = np.bincount(units.loc_unit, located, minlength=len(units))
+    moved = np.bincount(units.loc_unit, np.abs(located), minlength=len(units)) > 0
+    picked = np.flatnonzero(chosen & moved)
+    cues = _strongest_cues(dimension, units, located, chosen, selector.cues)
+    out: list[list[Evidence]] = [[] for _ in texts]
+    for u in picked:
+        k = int(units.item[u])
+        start, end = int(units.start[u]), int(units.end[u])
+        out[k].append(Evidence(start, end, texts[k][start:end], cues.get(int(u), "phrase"),
+                               dimension, float(effect[u])))
+    return [tuple(sorted(ev, key=lambda e: -abs(e.effect))) for ev in out]
+
+
+def _strongest_cues(dimension, units, located, chosen, cue_names) -> dict[int, str]:
+    """For each chosen unit, the cue whose located contribution is largest among those that
+    moved the score the way the codebook says they should (a cue of ``dimension`` first)."""
+    table = cue_table()
+    keep = chosen[units.loc_unit] & (units.loc_cue >= 0) & (located != 0)
+    totals: dict[tuple[int, int], float] = {}
+    for u, c, v in zip(units.loc_unit[keep], units.loc_cue[keep], located[keep]):
+        key = (int(u), int(c))
+        totals[key] = totals.get(key, 0.0) + float(v)
+    best: dict[int, tuple[tuple[bool, float], str]] = {}
+    for (u, c), v in totals.items():
+        info = table.get(cue_names[c])
+        if info is None or v * info.sign <= 0:
+            continue
+        rank = (info.dimension == dimension, abs(v))
+        if u not in best or rank > best[u][0]:
+            best[u] = (rank, cue_names[c])
+    return {u: name for u, (_, name) in best.items()}
 
 
 def evidence_for(

@@ -20,8 +20,11 @@ class Evidence:
     """A span of the scored text that moved a dimension's score.
 
     ``start`` and ``end`` are character offsets into :attr:`Result.text`
-    (``result.text[start:end] == evidence.text``). ``effect`` is the signed change, in score
-    points (0-100 scale), that the cue behind the span made to the dimension.
+    (``result.text[start:end] == evidence.text``); the span is a clause or sentence of the text
+    (or, for a model without a rationale selector, the span of a cue or word n-gram). ``effect``
+    is the signed change, in score points (0-100 scale), that the model's features inside the
+    span made to the dimension: positive raised the score. ``cue`` names the strongest cue
+    inside the span, or ``"phrase"`` when the span moved the score through its words alone.
     """
 
     start: int

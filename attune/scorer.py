@@ -14,7 +14,7 @@ from . import _text
 from ._parsing import featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
-from .explain import evidence_for, suggestion_for
+from .explain import batch_evidence, suggestion_for, unit_batch_for
 from .model import AttuneModel, load_model
 from .pipeline import SpacyModel, load_pipeline
 from .result import DimensionScore, Result
@@ -186,18 +186,21 @@ class Scorer:
         dims: list[list[DimensionScore]] = [[] for _ in scored]
         if scored:
             names = self.model.feature_names
-            vocabulary = self.model.ngram_vocabulary
-            X = self.model.matrix([feats for _, _, feats, _ in scored])
+            texts = [prepared.text for prepared, _, _, _ in scored]
+            features = [feats for _, _, feats, _ in scored]
+            X = self.model.matrix(features)
+            units = unit_batch_for(self.model, texts, features)  # shared by the six dimensions
             for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
                 est = self.model.estimators[dim]
                 proba, contrib = est.level_proba_and_contributions(X)
-                for k, (prepared, _, feats, _) in enumerate(scored):
+                evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units)
+                for k, feats in enumerate(features):
                     score = float(proba[k] @ _LEVELS) * 100.0 / MAX_LEVEL
                     dims[k].append(DimensionScore(
                         dimension=dim,
                         score=score,
                         probabilities=tuple(float(x) for x in proba[k]),
-                        evidence=evidence_for(dim, prepared.text, feats, names, contrib[k], vocabulary),
+                        evidence=evidence[k],
                         suggestion=suggestion_for(dim, score, feats, names, contrib[k]),
                     ))
                 del contrib

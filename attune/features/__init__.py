@@ -25,6 +25,7 @@ from spacy.tokens import Doc
 from . import cues as _cues
 from ._lexicon import Cue, cue_table
 from ._spans import inside, quoted_ranges
+from ._units import Unit, clause_units
 from ._view import view
 from .ngrams import ngrams
 from .context import EMOTION_FAMILIES, ContextInfo, Signals, signals
@@ -36,7 +37,7 @@ _WE_IDS = _hashes(["we", "us", "our", "ours"])
 _YOU_IDS = _hashes(["you", "your", "yours"])
 
 __all__ = ["Features", "extract", "analyse_context", "ContextInfo", "feature_names", "feature_cue",
-           "cue_table", "Cue"]
+           "cue_table", "Cue", "clause_units"]
 
 _ACK_CUES = ("emotion_named", "emotion_echo", "empathic_validation", "compassion")
 _GENERAL = (
@@ -92,12 +93,14 @@ class Features:
 
     ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
     the character spans of the reply that triggered it; ``grams`` lists the reply's word
-    n-grams with their spans.
+    n-grams with their spans; ``units`` lists the reply's clauses and sentences as
+    ``(start, end, sentence, words)``, the candidates for evidence (see :func:`clause_units`).
     """
 
     values: dict[str, float]
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     grams: list[tuple[str, int, int]] = field(default_factory=list)
+    units: list[Unit] = field(default_factory=list)
 
     def vector(self, names: tuple[str, ...] | None = None) -> np.ndarray:
         names = names or feature_names()
@@ -175,7 +178,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
     values["ownership_x_apology"] = values["ownership"] * values["apology"]
     for name in feature_names():
         values.setdefault(name, 0.0)
-    return Features(values=values, hits=hits, grams=ngrams(v))
+    return Features(values=values, hits=hits, grams=ngrams(v), units=clause_units(v))
 
 
 def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, hits) -> None:

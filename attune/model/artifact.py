@@ -39,12 +39,15 @@ FORMAT = 1
 @dataclass
 class AttuneModel:
     """Six fitted :class:`LevelClassifier` objects over one design: the cue features named in
-    ``feature_names``, then (when ``vectorizer`` is set) TF-IDF weights of word n-grams."""
+    ``feature_names``, then (when ``vectorizer`` is set) TF-IDF weights of word n-grams; and,
+    when fitted, the :class:`~attune.model.rationale.RationaleSelector` that picks each
+    dimension's evidence (None: evidence falls back to the strongest cue and n-gram spans)."""
 
     feature_names: tuple[str, ...]
     estimators: dict[str, LevelClassifier]
     vectorizer: Any = None
     meta: dict[str, Any] = field(default_factory=dict)
+    rationale: Any = None
 
     def matrix(self, features: Sequence[Features]):
         """The model's input matrix for featurised texts (sparse when n-grams are used)."""

@@ -58,7 +58,10 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
             out += [f"**{title}**", "", comparison_table(evaluation, metric), ""]
     ev = evaluation.get("evidence_f1")
     if ev:
-        out += ["**Evidence against the rationales** (token-level, averaged over items)", "",
+        out += ["**Evidence against the rationales** (token-level, averaged over items): the words "
+                "of the evidence attune reports (the clauses and sentences its rationale selector "
+                "picks) against the words of the corpus rationales, per text; a text where neither "
+                "has a span is skipped, one where only one side has a span counts as 0.", "",
                 "| dimension | F1 | precision | recall | items |", "|---|---|---|---|---|"]
         for d in DIMENSIONS:
             m = ev[d]
@@ -81,6 +84,31 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def _evidence_lines(rationale: dict[str, Any]) -> list[str]:
+    """How the evidence is chosen, when the model has a rationale selector."""
+    if not rationale:
+        return ["Evidence: the spans of the cues and word n-grams whose signed contributions "
+                "moved each score most.", ""]
+    cv = rationale.get("cv_evidence_f1", {})
+    params = rationale.get("params", {})
+    lines = [
+        "Evidence: the text is cut into clauses and sentences from its parse, and per dimension a "
+        "logistic regression (the rationale selector) gives each the probability that a labeller "
+        "would quote it as the rationale for the level, from the cues in it, the signed "
+        "contributions of the dimension's model located in it, the predicted level, its place "
+        "and its word n-grams; a gate on the predicted level probabilities decides whether the "
+        "text has evidence for the dimension at all, and the units that maximise the expected "
+        "token F1 are reported, each with the sum of the contributions located in it (positive: "
+        "it raised the score). The selector learns from out-of-fold contributions on "
+        f"{params.get('texts', 'the')} fitting texts; its decision rule is chosen by grouped "
+        f"{params.get('folds', 5)}-fold cross-validation (C={params.get('C')}).",
+    ]
+    if cv:
+        lines.append("Cross-validated evidence F1 against the rationales: " + ", ".join(
+            f"{d} {cv[d]['f1']:.2f}" for d in DIMENSIONS if d in cv) + ".")
+    return lines + [""]
+
+
 def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
     """Write ``MODEL_CARD.md`` for the model in ``directory`` from its manifest."""
     data = manifest.get("data", {})
@@ -100,6 +128,7 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         "predicts the probability of the codebook levels 0-3; the score is the expected level "
         "scaled to 0-100.",
         "",
+        *_evidence_lines(manifest.get("rationale") or {}),
         "## Intended use",
         "Scoring English customer-facing writing (agent replies by email, chat, social media or "
         "phone; marketing and outbound emails; public statements about complaints) to coach "

@@ -10,7 +10,8 @@ and for three baselines fitted on the training split only:
 
 A baseline's raw score is mapped to levels by thresholds that reproduce the training split's
 label distribution, so its kappa and F1 are comparable. Evidence quality is the token-level F1
-between attune's evidence spans and the corpus rationales of each dimension.
+between attune's evidence spans (the clauses and sentences its rationale selector picks) and the
+corpus rationales of each dimension.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import numpy as np
 
 from ..data import label_array
 from ..dimensions import DIMENSIONS, MAX_LEVEL
-from ..explain import evidence_for
+from ..explain import batch_evidence, unit_batch_for
 from ..features import Features, cue_table
 from ..features.ngrams import gram_strings
 from .artifact import AttuneModel
@@ -128,20 +129,27 @@ def evidence_f1(model: AttuneModel, items: Sequence[dict[str, Any]], feats: Sequ
                 X=None) -> dict[str, dict[str, float]]:
     """Token-level F1 between attune's evidence spans and the rationales, per dimension.
 
-    Computed per item over the words of the text and averaged over items where either side has
-    a span; an item where both are empty is skipped. Rationale substrings are located at their
-    first occurrence.
+    The evidence is exactly what the scorer reports: with a rationale selector (the shipped
+    model has one), the units of the text, clauses and sentences, that it picks for the
+    dimension; without one, the spans of the cues and n-grams that moved the score most.
+    Computed per item over the words (``\\w+``) of the text, and averaged over the items where
+    either side has a span; an item where both are empty is skipped, one where only one side
+    is empty counts as 0. Rationale substrings are located at their first occurrence.
     """
+    from .. import _text
+
     if X is None:
         X = model.matrix(list(feats))
-    contrib = {d: model.estimators[d].contributions(X) for d in DIMENSIONS}
+    texts = [_text.prepare(i["text"]).text for i in items]
+    units = unit_batch_for(model, texts, feats)
     out = {}
     for dim in DIMENSIONS:
+        proba, contrib = model.estimators[dim].level_proba_and_contributions(X)
+        evidence = batch_evidence(model, dim, texts, feats, contrib, proba, units)
+        del contrib
         scores, precisions, recalls = [], [], []
-        for k, (item, f) in enumerate(zip(items, feats)):
-            text = item["text"]
+        for item, text, ev in zip(items, texts, evidence):
             words = _word_spans(text)
-            ev = evidence_for(dim, text, f, model.feature_names, contrib[dim][k], model.ngram_vocabulary)
             pred = _covered(words, [(e.start, e.end) for e in ev])
             gold_spans = []
             for r in item.get("rationales", {}).get(dim, []):

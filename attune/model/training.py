@@ -2,7 +2,9 @@
 
 Training is deterministic: the same data, versions and parameters give the same model.
 Hyperparameters are chosen by grouped cross-validation (scenarios never straddle folds) on the
-training and development splits only; the test split is scored once, at the end.
+training and development splits only; the test split is scored once, at the end. After the six
+level models, the rationale selector that picks each dimension's evidence is fitted on the same
+items (:func:`attune.model.rationale.fit_rationale_selector`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
 from .estimator import LevelClassifier
 from .metrics import all_metrics
+from .rationale import fit_rationale_selector, rationale_manifest
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,8 @@ def train(
     ``data`` is a labelled ``.jsonl`` or ``.csv`` file (see :mod:`attune.data`) or None for the
     bundled corpus. When the data has splits, parameters are chosen by cross-validation on
     train+dev, the model is fitted on train+dev and evaluated on test; without splits, all rows
-    are used for cross-validation and fitting, and the metrics are cross-validated ones.
+    are used for cross-validation and fitting, and the metrics are cross-validated ones. When
+    the data has rationales, the rationale selector is fitted on the same rows.
     """
     t0 = time.perf_counter()
     items = load_corpus(data)
@@ -137,6 +141,7 @@ def train(
         params[dim] = best | {"temperature": round(clf.temperature_, 3)}
         model.estimators[dim] = clf
         log.info("%s: %s cv score=%.3f temperature=%.2f", dim, best, score, clf.temperature_)
+    model.rationale = fit_rationale_selector(model, fit_items, F_fit, folds, n_jobs=n_jobs, X=X_fit)
     metrics = evaluate_items(model, test_items, model.matrix(F_test)) if test_items else {}
     manifest = {
         "name": name or Path(out_dir).name,
@@ -153,6 +158,7 @@ def train(
         "cv_score": cv,
         "cv_criterion": "mean of quadratic kappa and Spearman rho, grouped 5-fold CV on train+dev",
         "metrics": {"split": "test", **metrics} if metrics else {},
+        "rationale": rationale_manifest(model.rationale),
         "train_seconds": round(time.perf_counter() - t0, 1),
     }
     save_model(model, out_dir, manifest)
