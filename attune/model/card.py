@@ -145,9 +145,10 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         "## Training",
         f"- spaCy pipeline: `{manifest.get('spacy_pipeline')}`",
         f"- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
-        "- Regularisation (C), class weighting and n-gram weight per dimension chosen by grouped "
-        "5-fold cross-validation on train+dev (criterion: the mean of quadratic kappa and "
-        "Spearman's rho):",
+        "- Regularisation (C), class weighting and n-gram weight per dimension chosen by "
+        + manifest.get("cv_criterion", "grouped 5-fold cross-validation on train+dev").replace(
+            "mean of quadratic kappa and Spearman rho, ", "") + " (criterion: the mean of "
+        "quadratic kappa and Spearman's rho):",
     ]
     for d in DIMENSIONS:
         if d in params:
