@@ -63,20 +63,35 @@ class FastAttributeRuler:
         rows = doc.to_array(_READ).tolist()
         rules = self._rules
         matches: list[tuple[int, int]] = []  # (rule id, token)
-        by_tag_lower, by_tag, by_lower, single = (self._by_tag_lower, self._by_tag,
-                                                  self._by_lower, self._single)
+        by_tag_lower, by_tag, by_lower, single, space = (
+            self._by_tag_lower, self._by_tag, self._by_lower, self._single, self._space)
         for i, row in enumerate(rows):
             for rid in (*by_tag_lower.get((row[0], row[1]), ()), *by_tag.get(row[0], ()),
-                        *by_lower.get(row[1], ()), *single):
+                        *by_lower.get(row[1], ()), *single, *(space if row[3] else ())):
                 if self._passes(rules[rid].patterns[0][1], rows, i):
                     matches.append((rid, i))
-        for rid in self._multi:
-            rule = rules[rid]
-            for width, tests in rule.patterns:
-                shift = rule.index if rule.index >= 0 else width + rule.index
-                for start in range(n - width + 1):
-                    if self._passes(tests, rows, start):
-                        matches.append((rid, start + shift))
+        if self._multi:
+            where: dict[tuple[int, int], list[int]] = {}  # (column, value) -> token positions
+            for i, row in enumerate(rows):
+                for col in (0, 1):
+                    key = (col, row[col])
+                    if key in where:
+                        where[key].append(i)
+                    else:
+                        where[key] = [i]
+            for rid in self._multi:
+                rule = rules[rid]
+                for (width, tests), anchor in zip(rule.patterns, self._anchors[rid]):
+                    shift = rule.index if rule.index >= 0 else width + rule.index
+                    if anchor is None:
+                        starts = range(n - width + 1)
+                    else:
+                        col, offset, values = anchor
+                        starts = sorted({i - offset for v in values for i in where.get((col, v), ())
+                                         if 0 <= i - offset <= n - width})
+                    for start in starts:
+                        if self._passes(tests, rows, start):
+                            matches.append((rid, start + shift))
         if not matches:
             return doc
         matches.sort()  # rule order, as spaCy's ruler applies them: a later rule wins
@@ -122,25 +137,43 @@ class FastAttributeRuler:
         return True
 
     def _index(self) -> None:
-        """Index the one-token rules by the exact TAG and LOWER values they require, so each
-        token is tested only against the rules that can match it."""
+        """Index the one-token rules by a value they require (a TAG, else a LOWER, exact or
+        one of a set; else being a space), so each token is tested only against the rules
+        that can match it; matches are sorted by rule afterwards, so the order is kept."""
         self._by_tag_lower: dict[tuple[int, int], tuple[int, ...]] = {}
         self._by_tag: dict[int, tuple[int, ...]] = {}
         self._by_lower: dict[int, tuple[int, ...]] = {}
         self._single: tuple[int, ...] = ()
+        self._space: tuple[int, ...] = ()
         self._multi: tuple[int, ...] = ()
+
+        def add(table, key, rid):
+            table[key] = table.get(key, ()) + (rid,)
+
+        self._anchors: dict[int, list] = {}
         for rid, rule in enumerate(self._rules):
             if len(rule.patterns) != 1 or rule.patterns[0][0] != 1:
                 self._multi += (rid,)
+                self._anchors[rid] = [_anchor(tests) for _, tests in rule.patterns]
                 continue
-            exact = {col: value for _, col, op, value in rule.patterns[0][1] if op == "=="}
+            tests = rule.patterns[0][1]
+            exact = {col: value for _, col, op, value in tests if op == "=="}
+            sets = {col: value for _, col, op, value in tests if op == "in"}
             tag, lower = exact.get(0), exact.get(1)
             if tag is not None and lower is not None:
-                self._by_tag_lower[(tag, lower)] = self._by_tag_lower.get((tag, lower), ()) + (rid,)
+                add(self._by_tag_lower, (tag, lower), rid)
             elif tag is not None:
-                self._by_tag[tag] = self._by_tag.get(tag, ()) + (rid,)
+                add(self._by_tag, tag, rid)
+            elif 0 in sets:
+                for value in sets[0]:
+                    add(self._by_tag, value, rid)
             elif lower is not None:
-                self._by_lower[lower] = self._by_lower.get(lower, ()) + (rid,)
+                add(self._by_lower, lower, rid)
+            elif 1 in sets:
+                for value in sets[1]:
+                    add(self._by_lower, value, rid)
+            elif exact.get(3) == 1:
+                self._space += (rid,)
             else:
                 self._single += (rid,)
 
@@ -166,6 +199,18 @@ class FastAttributeRuler:
         self._rules, self.patterns = [], []
         self.add_patterns(srsly.read_json(Path(path) / "patterns.json"))
         return self
+
+
+def _anchor(tests):
+    """A test that every match must pass on a known TAG or LOWER value: (column, token offset,
+    values), so only the positions holding those values are tried; None to try every start."""
+    for want in (1, 0):  # LOWER values are rarer than tags
+        for offset, col, op, value in tests:
+            if col == want and op == "==":
+                return col, offset, (value,)
+            if col == want and op == "in":
+                return col, offset, tuple(value)
+    return None
 
 
 def compile_rules(ruler: FastAttributeRuler, patterns: list[dict[str, Any]]) -> list[_Rule]:
