@@ -7,6 +7,7 @@ text is parsed with only the components attune needs.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Iterator, Sequence
 
 from spacy.language import Language
@@ -18,17 +19,38 @@ from .pipeline import disabled_components
 
 
 def featurize_pairs(nlp: Language, texts: Sequence[Prepared], contexts: Sequence[Prepared | None],
-                    batch_size: int = 64, n_process: int = 1) -> Iterator[tuple[Doc, Features]]:
+                    batch_size: int = 64, n_process: int = 1,
+                    cache: "ContextCache | None" = None) -> Iterator[tuple[Doc, Features]]:
     """Yield ``(doc, features)`` for each prepared text and its prepared context (or None),
-    in order."""
+    in order. ``cache`` keeps analysed contexts between calls (a stream scored in chunks
+    parses each customer message once)."""
     disable = disabled_components(nlp)
-    unique = {c.text: c for c in contexts if c is not None}
+    known = cache if cache is not None else {}
+    info = {c.text: known[c.text] for c in contexts if c is not None and c.text in known}
+    unique = {c.text: c for c in contexts if c is not None and c.text not in info}
     docs = nlp.pipe([c.parse for c in unique.values()], batch_size=batch_size,
                     n_process=n_process, disable=disable) if unique else iter(())
-    info = {key: analyse_context(doc) for key, doc in zip(unique, docs)}
+    for (key, ctx), doc in zip(unique.items(), docs):
+        info[key] = analyse_context(doc, ctx.parse)
+    if cache is not None:
+        for key in unique:
+            cache[key] = info[key]
     if not texts:
         return
     parsed = nlp.pipe([t.parse for t in texts], batch_size=batch_size, n_process=n_process,
                       disable=disable)
-    for doc, ctx in zip(parsed, contexts):
-        yield doc, extract(doc, info[ctx.text] if ctx is not None else None)
+    for doc, text, ctx in zip(parsed, texts, contexts):
+        yield doc, extract(doc, info[ctx.text] if ctx is not None else None, text.parse)
+
+
+class ContextCache(OrderedDict):
+    """Analysed customer messages by text; beyond ``maxsize`` the oldest are dropped."""
+
+    def __init__(self, maxsize: int = 4096):
+        super().__init__()
+        self.maxsize = maxsize
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        while len(self) > self.maxsize:
+            self.popitem(last=False)

@@ -11,7 +11,7 @@ import numpy as np
 from spacy.language import Language
 
 from . import _text
-from ._parsing import featurize_pairs
+from ._parsing import ContextCache, featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
 from .explain import batch_evidence, suggestion_for, unit_batch_for
@@ -118,9 +118,10 @@ class Scorer:
         # Serial: large chunks keep spaCy's batches full and share parsed contexts, while
         # memory stays bounded on inputs of any length.
         size = batch_size * (16 if n_process <= 1 else 128)
+        cache = ContextCache()  # a customer message shared by chunks is parsed once
         for chunk_texts, chunk_contexts in _chunks(pairs, size):
             yield from self._pipe_serial(chunk_texts, chunk_contexts, batch_size, on_error,
-                                         n_process)
+                                         n_process, cache)
 
     def _pipe_processes(self, chunks, batch_size, n_process, on_error) -> Iterator[Result]:
         """Score chunks in forked worker processes, each with the whole scorer (parse, features,
@@ -146,7 +147,8 @@ class Scorer:
         finally:
             _WORKER = None
 
-    def _pipe_serial(self, texts, ctx_list, batch_size, on_error, n_process=1) -> Iterator[Result]:
+    def _pipe_serial(self, texts, ctx_list, batch_size, on_error, n_process=1,
+                     cache: ContextCache | None = None) -> Iterator[Result]:
         """Score in this process (spaCy may still parse with ``n_process`` workers where fork
         is not available)."""
         rows: list[tuple[_text.Prepared, _text.Prepared | None] | str] = []
@@ -161,7 +163,7 @@ class Scorer:
                 rows.append(str(exc))
         good = [r for r in rows if not isinstance(r, str)]
         pairs = featurize_pairs(self.nlp, [p for p, _ in good], [c for _, c in good],
-                                batch_size, n_process)
+                                batch_size, n_process, cache)
         good_iter = iter(good)
         pending: list[Any] = []
         for row in rows:
@@ -219,6 +221,7 @@ class Scorer:
 
 
 _WORKER: "Scorer | None" = None
+_WORKER_CACHE: "ContextCache | None" = None  # in a worker process: its analysed contexts
 
 
 def _can_fork() -> bool:
@@ -257,7 +260,10 @@ def _score_chunk(job) -> list[Result]:
     """Worker side of :meth:`Scorer._pipe_processes` (the scorer is inherited through fork)."""
     texts, contexts, batch_size, on_error = job
     assert _WORKER is not None
-    return list(_WORKER._pipe_serial(texts, contexts, batch_size, on_error))
+    global _WORKER_CACHE
+    if _WORKER_CACHE is None:
+        _WORKER_CACHE = ContextCache()
+    return list(_WORKER._pipe_serial(texts, contexts, batch_size, on_error, 1, _WORKER_CACHE))
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

@@ -111,17 +111,18 @@ def _log(n: float) -> float:
     return math.log1p(max(n, 0.0))
 
 
-def extract(doc: Doc, context: "Doc | ContextInfo | None" = None) -> Features:
+def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | None = None) -> Features:
     """Features and evidence spans of a reply ``doc`` given the customer's message ``context``.
 
     ``context`` is the parsed customer message, or its :func:`analyse_context` result (reuse
     it when many replies answer one message), or None for marketing emails and stand-alone
-    texts.
+    texts. ``text`` is the string ``doc`` was parsed from, when the caller has it (it equals
+    ``doc.text``, which spaCy rebuilds token by token on every access).
     """
     if isinstance(context, Doc):
         context = analyse_context(context)
     ctx: Signals | None = context.signals if context is not None else None
-    v = view(doc)
+    v = view(doc, text)
     text = v.text
     quoted = quoted_ranges(text)
     hits = _cues.lexicon_hits(doc, quoted, text)

@@ -46,10 +46,12 @@ class DocView:
         return self.sents[self.sent_of[i]]
 
 
-def view(doc: Doc) -> DocView:
-    """Build the :class:`DocView` of a parsed ``doc``."""
+def view(doc: Doc, text: str | None = None) -> DocView:
+    """Build the :class:`DocView` of a parsed ``doc``; ``text`` is the string it was parsed
+    from, if known (``Doc.text`` is a property that rebuilds it from every token)."""
     n = len(doc)
-    text = doc.text  # a property that joins every token: read it once
+    if text is None:
+        text = doc.text
     if n == 0:
         return DocView(doc, text, *([] for _ in range(13)), [])
     cols = doc.to_array(_ATTRS).T.tolist()

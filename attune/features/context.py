@@ -109,12 +109,13 @@ class ContextInfo:
     text: str
 
 
-def analyse(doc: Doc) -> ContextInfo:
-    """Analyse a customer message once; the result can be reused for every reply to it."""
+def analyse(doc: Doc, text: str | None = None) -> ContextInfo:
+    """Analyse a customer message once; the result can be reused for every reply to it.
+    ``text`` is the string ``doc`` was parsed from, if known."""
     from ._view import view
     from .cues import _has_digit, content_tokens
 
-    v = view(doc)
+    v = view(doc, text)
     content = content_tokens(v)
     text = v.text
     details = frozenset(
