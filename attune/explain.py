@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from .dimensions import HIGH_FROM, MAX_LEVEL
-from .features import Features, cue_table, feature_cue
+from .features import Features, cue_columns, cue_table
 from .result import Evidence
 
 if TYPE_CHECKING:
@@ -175,15 +175,7 @@ REPLY_ONLY_CUES = frozenset({
 """Positive or missing-cue suggestions that only make sense in answer to a customer message."""
 
 
-@lru_cache(maxsize=16)
-def _features_by_cue(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
-    """Cue name -> indices of the features whose evidence it provides."""
-    out: dict[str, list[int]] = {}
-    for j, name in enumerate(feature_names):
-        cue = feature_cue(name)
-        if cue:
-            out.setdefault(cue, []).append(j)
-    return {k: tuple(v) for k, v in out.items()}
+_features_by_cue = cue_columns  # cue name -> the feature columns its spans are evidence of
 
 
 @lru_cache(maxsize=16)

@@ -111,6 +111,17 @@ def _log(n: float) -> float:
     return math.log1p(max(n, 0.0))
 
 
+@lru_cache(maxsize=16)
+def cue_columns(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Cue name -> the columns of ``feature_names`` whose evidence the cue's spans are."""
+    out: dict[str, list[int]] = {}
+    for j, name in enumerate(feature_names):
+        cue = feature_cue(name)
+        if cue:
+            out.setdefault(cue, []).append(j)
+    return {k: tuple(v) for k, v in out.items()}
+
+
 def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | None = None) -> Features:
     """Features and evidence spans of a reply ``doc`` given the customer's message ``context``.
 

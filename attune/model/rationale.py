@@ -43,7 +43,7 @@ import numpy as np
 from scipy import sparse
 
 from ..dimensions import DIMENSIONS, MAX_LEVEL
-from ..features import Features, cue_table, feature_cue
+from ..features import Features, cue_columns, cue_table
 from ..features._units import Unit
 
 log = logging.getLogger(__name__)
@@ -162,15 +162,7 @@ class UnitBatch:
         return np.repeat(reduce(values, self.bounds[:-1][nonempty]), counts[nonempty])
 
 
-@lru_cache(maxsize=16)
-def _cue_features(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
-    """Cue name -> the feature columns whose evidence its spans are."""
-    out: dict[str, list[int]] = {}
-    for j, name in enumerate(feature_names):
-        cue = feature_cue(name)
-        if cue:
-            out.setdefault(cue, []).append(j)
-    return {k: tuple(v) for k, v in out.items()}
+_cue_features = cue_columns  # cue name -> the feature columns its spans are evidence of
 
 
 def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts: Sequence[str],
