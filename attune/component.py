@@ -41,7 +41,6 @@ from __future__ import annotations
 import json
 import threading
 import warnings
-from collections import OrderedDict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, Optional, Sequence
 
@@ -72,6 +71,15 @@ META_FILE = "attune.json"
 BUNDLE_DIR = "model"
 CONTEXT_CACHE_SIZE = 4096
 """Parsed customer messages kept per component (many replies answer one message)."""
+
+
+def _context_cache():
+    """Analysed customer messages by text, least recently used dropped (imported here, not at
+    module level: spaCy imports this module for every pipeline it builds)."""
+    from ._parsing import ContextCache
+
+    return ContextCache(CONTEXT_CACHE_SIZE)
+
 
 NOT_CLEANED = (
     "the text contains HTML, HTML entities or invalid characters; attune.score cleans those "
@@ -237,7 +245,7 @@ class AttuneComponent:
         self._scorer: "Scorer | None" = None
         self._files: dict[str, bytes] | None = None  # a custom model's files, for to_disk
         self._lock = threading.Lock()
-        self._contexts: "OrderedDict[str, tuple[str, ContextInfo]]" = OrderedDict()
+        self._contexts = _context_cache()
 
     def __repr__(self) -> str:
         if self._model_dir is not None:
@@ -251,7 +259,7 @@ class AttuneComponent:
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state["_lock"] = None
-        state["_contexts"] = OrderedDict()
+        state["_contexts"] = _context_cache()
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -395,9 +403,7 @@ class AttuneComponent:
             prepared = [_text.prepare(c) for c in missing]
             docs = self.nlp.pipe([p.parse for p in prepared], disable=self._disabled())
             for c, p, cdoc in zip(missing, prepared, docs):
-                found[c] = self._contexts[c] = (p.text, analyse_context(cdoc))
-            while len(self._contexts) > CONTEXT_CACHE_SIZE:
-                self._contexts.popitem(last=False)
+                found[c] = self._contexts[c] = (p.text, analyse_context(cdoc, p.parse))
         return found
 
     # -- serialisation ------------------------------------------------------------------------

@@ -11,14 +11,12 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .errors import DataError
-from .io.rows import output_columns, result_row
+from .io.rows import FLOAT_COLUMNS, output_columns, result_row
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
     from .scorer import Scorer
-
-FLOAT_COLUMNS = ("overall",)
 
 
 def require_pandas():
@@ -110,18 +108,12 @@ def _join(pd, df, rows, prefix):
     data = {}
     for col in added_columns():
         values = [r[col] for r in rows]
-        if col in FLOAT_COLUMNS or col in _dimensions():
+        if col in FLOAT_COLUMNS:
             data[prefix + col] = pd.Series([math.nan if v is None else v for v in values],
                                            index=df.index, dtype="float64")
         else:
             data[prefix + col] = pd.Series(values, index=df.index, dtype=object)
     return pd.concat([df, pd.DataFrame(data, index=df.index)], axis=1)
-
-
-def _dimensions():
-    from .dimensions import DIMENSIONS
-
-    return DIMENSIONS
 
 
 _SCORERS: dict[tuple, Any] = {}

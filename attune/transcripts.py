@@ -294,8 +294,7 @@ def score_transcripts(
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or \
-        (isinstance(value, str) and not value.strip())
+    return _text._is_missing(value) or (isinstance(value, str) and not value.strip())
 
 
 def read_table(path: str | Path) -> "pd.DataFrame":
@@ -317,10 +316,9 @@ def read_table(path: str | Path) -> "pd.DataFrame":
         if suffix == ".jsonl":
             return pd.read_json(path, lines=True, dtype=False, encoding_errors="replace")
         if suffix == ".parquet":
-            try:
-                import pyarrow  # noqa: F401
-            except ImportError:
-                raise DataError('reading .parquet needs pyarrow: pip install "attune-tone[parquet]"') from None
+            from .io.readers import require_pyarrow
+
+            require_pyarrow("reading")
             return pd.read_parquet(path)
     except (ValueError, pd.errors.ParserError) as exc:
         raise DataError(f"{path}: cannot read the transcripts ({exc})") from None

@@ -193,11 +193,18 @@ def _read_txt(path: Path, text_col, context_col, id_col, keep) -> Iterator[dict[
             yield _row(str(n), text=text, warning=INVALID_UTF8 if bad else None)
 
 
-def _read_parquet(path: Path, text_col, context_col, id_col, keep) -> Iterator[dict[str, Any]]:
+def require_pyarrow(doing: str = "reading") -> None:
+    """Raise a :class:`DataError` naming the install command when pyarrow is missing."""
     try:
-        import pyarrow.parquet as pq
+        import pyarrow  # noqa: F401
     except ImportError:
-        raise DataError('reading .parquet needs pyarrow: pip install "attune-tone[parquet]"') from None
+        raise DataError(f'{doing} .parquet needs pyarrow: pip install "attune-tone[parquet]"') from None
+
+
+def _read_parquet(path: Path, text_col, context_col, id_col, keep) -> Iterator[dict[str, Any]]:
+    require_pyarrow("reading")
+    import pyarrow.parquet as pq
+
     try:
         pf = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises its own error types for a damaged file

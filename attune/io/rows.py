@@ -8,6 +8,10 @@ from ..dimensions import DIMENSIONS
 from ..result import Result
 
 
+FLOAT_COLUMNS = frozenset(("overall", *DIMENSIONS))
+"""Output columns holding numbers (0-100, or missing); every other column is text."""
+
+
 def output_columns(keep: Sequence[str] = ()) -> list[str]:
     """Output column names, in order: ``id``, the kept input columns, ``overall``, the six
     scores, their levels, the top evidence and the suggestion per dimension, ``warnings`` and

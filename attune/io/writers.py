@@ -16,12 +16,12 @@ import os
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from ..dimensions import DIMENSIONS
 from ..errors import DataError
+from .readers import require_pyarrow
+from .rows import FLOAT_COLUMNS
 
 WRITABLE = (".csv", ".jsonl", ".parquet")
 
-_FLOAT_COLUMNS = frozenset(("overall", *DIMENSIONS))
 
 
 class RowWriter:
@@ -56,7 +56,7 @@ class RowWriter:
             raise DataError(f"{self.path}: cannot write {self.format or 'files without a suffix'}; "
                             f"expected one of {', '.join(WRITABLE)}")
         if self.format == ".parquet":
-            _require_pyarrow()
+            require_pyarrow("writing")
         self.columns = list(columns)
         self.job = {"columns": self.columns, **(job or {})}
         self.part = self.path.with_name(f".{self.path.name}.part")
@@ -151,24 +151,9 @@ def write_rows(path: str | Path, rows: Iterable[dict[str, Any]],
     the end; returns the number of rows. ``columns`` defaults to attune's output columns."""
     from .rows import output_columns
 
-    n = 0
     with RowWriter(path, columns or output_columns()) as writer:
-        batch: list[dict[str, Any]] = []
-        for row in rows:
-            batch.append(row)
-            if len(batch) >= 1000:
-                writer.write(batch)
-                batch = []
-        writer.write(batch)
-        n = writer.done
-    return n
-
-
-def _require_pyarrow() -> None:
-    try:
-        import pyarrow  # noqa: F401
-    except ImportError:
-        raise DataError('writing .parquet needs pyarrow: pip install "attune-tone[parquet]"') from None
+        writer.write(rows)
+    return writer.done
 
 
 def _jsonl_to_parquet(src: Path, dest: Path, columns: Sequence[str]) -> None:
@@ -176,10 +161,10 @@ def _jsonl_to_parquet(src: Path, dest: Path, columns: Sequence[str]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pa.schema([(c, pa.float64() if c in _FLOAT_COLUMNS else pa.string()) for c in columns])
+    schema = pa.schema([(c, pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns])
 
     def cell(column, value):
-        if value is None or column in _FLOAT_COLUMNS:
+        if value is None or column in FLOAT_COLUMNS:
             return value
         return value if isinstance(value, str) else str(value)
 

@@ -144,7 +144,7 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         "",
         "## Training",
         f"- spaCy pipeline: `{manifest.get('spacy_pipeline')}`",
-        f"- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "- Regularisation (C), class weighting and n-gram weight per dimension chosen by "
         + manifest.get("cv_criterion", "grouped 5-fold cross-validation on train+dev").replace(
             "mean of quadratic kappa and Spearman rho, ", "") + " (criterion: the mean of "
