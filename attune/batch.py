@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
 from ._progress import Progress
 from .errors import DataError
 from .io import RowWriter, output_columns, read_rows, result_row
-from .io.readers import DOCUMENTS, READABLE
+from .io.readers import DOCUMENTS, readable_files
 
 if TYPE_CHECKING:  # pragma: no cover
     from .scorer import Scorer
@@ -113,7 +113,9 @@ def score_file(
             if skipped < done:
                 raise DataError(f"{output}: the interrupted run wrote {done} rows but the "
                                 f"input has only {skipped}; run without --resume")
-        bar = Progress(total=estimate_rows(input), enabled=progress, start=done)
+        bar = Progress(enabled=progress, start=done)
+        if bar.enabled:  # counting rows reads the whole input once more: only for the bar
+            bar.total = estimate_rows(input)
         try:
             batch: list[dict[str, Any]] = []
             for out in score_rows(rows, scorer, batch_size, n_process, keep):
@@ -135,8 +137,8 @@ def _signature(path: Path) -> list:
     """Size and modification time of the input (or of each file in a folder)."""
     try:
         if path.is_dir():
-            return sorted([p.relative_to(path).as_posix(), p.stat().st_size, p.stat().st_mtime_ns]
-                          for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE)
+            return [[p.relative_to(path).as_posix(), p.stat().st_size, p.stat().st_mtime_ns]
+                    for p in readable_files(path)]
         st = path.stat()
         return [st.st_size, st.st_mtime_ns]
     except OSError:
@@ -152,8 +154,7 @@ def estimate_rows(path: str | Path) -> int | None:
     path = Path(path)
     try:
         if path.is_dir():
-            files = (p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READABLE)
-            return sum(estimate_rows(p) or 0 for p in files) or None
+            return sum(estimate_rows(p) or 0 for p in readable_files(path)) or None
         suffix = path.suffix.lower()
         if suffix == ".parquet":
             import pyarrow.parquet as pq

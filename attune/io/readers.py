@@ -242,12 +242,18 @@ def _read_document(path: Path, row_id: str) -> dict[str, Any]:
     return _row(row_id, text=text, warning="; ".join(warnings) or None)
 
 
-def _read_folder(folder: Path, text_col, context_col, id_col, keep) -> Iterator[dict[str, Any]]:
-    files = sorted(
+def readable_files(folder: Path) -> list[Path]:
+    """The files of ``folder`` (and its subfolders) that :func:`read_rows` reads, in the order
+    it reads them: known suffixes, hidden files and folders skipped, sorted by path."""
+    return sorted(
         p for p in folder.rglob("*")
         if p.is_file() and p.suffix.lower() in READABLE
         and not any(part.startswith(".") for part in p.relative_to(folder).parts)
     )
+
+
+def _read_folder(folder: Path, text_col, context_col, id_col, keep) -> Iterator[dict[str, Any]]:
+    files = readable_files(folder)
     if not files:
         raise DataError(f"{folder}: no readable files (expected {', '.join(READABLE)})")
     for path in files:
