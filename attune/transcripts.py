@@ -386,7 +386,8 @@ def _moments(pd, df, order, convs, roles, texts, door, strength, families, rows,
         if not door[i]:
             continue
         nxt = None
-        for j in order[k + 1:]:
+        for m in range(k + 1, len(order)):  # the next agent turn in this conversation
+            j = order[m]
             if convs[j] != convs[i]:
                 break
             if roles[j] == "agent":
@@ -424,13 +425,22 @@ def _score_stats(group) -> dict[str, float]:
     return out
 
 
-def _response_counts(moments) -> dict[str, int]:
-    counts = moments["response"].value_counts() if len(moments) else {}
-    return {"moments": int(len(moments)), **{r: int(counts.get(r, 0)) for r in RESPONSES}}
+def _response_counts_by(moments, key: str) -> dict[Any, dict[str, int]]:
+    """Moments and their responses counted per value of ``key``, in one pass."""
+    out: dict[Any, dict[str, int]] = {}
+    for value, response in zip(moments[key].tolist(), moments["response"].tolist()):
+        counts = out.setdefault(value, dict.fromkeys(("moments", *RESPONSES), 0))
+        counts["moments"] += 1
+        counts[response] += 1
+    return out
+
+
+_NO_MOMENTS = dict.fromkeys(("moments", *RESPONSES), 0)
 
 
 def _conversations(pd, turns, conversation, agent, moments):
     records = []
+    by_conversation = _response_counts_by(moments, "conversation")
     for conv, group in turns.groupby(conversation, sort=False, dropna=False):
         agent_turns = group[group["role"] == "agent"]
         rec = {conversation: conv}
@@ -442,7 +452,7 @@ def _conversations(pd, turns, conversation, agent, moments):
         rec["agent_turns"] = len(agent_turns)
         rec["scored_turns"] = int(agent_turns["error"].isna().sum())
         rec.update(_score_stats(agent_turns))
-        rec.update(_response_counts(moments[moments["conversation"] == conv]))
+        rec.update(by_conversation.get(conv, _NO_MOMENTS))
         records.append(rec)
     return pd.DataFrame(records).set_index(conversation)
 
@@ -450,11 +460,12 @@ def _conversations(pd, turns, conversation, agent, moments):
 def _agents(pd, turns, agent, conversation, moments):
     records = []
     agent_turns = turns[turns["role"] == "agent"]
+    by_agent = _response_counts_by(moments, "agent")
     for name, group in agent_turns.groupby(agent, sort=True):
         rec = {"agent": name, "conversations": int(group[conversation].nunique()),
                "agent_turns": len(group), "scored_turns": int(group["error"].isna().sum())}
         rec.update(_score_stats(group))
-        counts = _response_counts(moments[moments["agent"] == name])
+        counts = by_agent.get(name, _NO_MOMENTS)
         rec.update(counts)
         answered = counts["toward"] + counts["partly"] + counts["away"]
         rec["toward_rate"] = counts["toward"] / answered if answered else math.nan
