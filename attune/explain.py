@@ -45,15 +45,16 @@ GENERIC_SUGGESTIONS = {
 }
 
 
-def unit_batch_for(model: "AttuneModel", texts: Sequence[str],
-                   features: Sequence[Features]) -> "UnitBatch | None":
-    """The units of a batch of texts, when ``model`` has a rationale selector (else None)."""
+def unit_batch_for(model: "AttuneModel", texts: Sequence[str], features: Sequence[Features],
+                   grams=None) -> "UnitBatch | None":
+    """The units of a batch of texts, when ``model`` has a rationale selector (else None);
+    ``grams`` is ``model.gram_index(features)``, when the caller has it."""
     if getattr(model, "rationale", None) is None:
         return None
     from .model.rationale import unit_batch
 
     return unit_batch(model.feature_names, model.ngram_vocabulary, texts, features,
-                      model.rationale.cues)
+                      model.rationale.cues, grams)
 
 
 def batch_evidence(
@@ -73,7 +74,7 @@ def batch_evidence(
     """
     selector = getattr(model, "rationale", None)
     if units is None or selector is None or dimension not in selector.coef:
-        return [evidence_for(dimension, text, f, model.feature_names, contributions[k],
+        return [evidence_for(dimension, text, f, model.feature_names, _row(contributions, k),
                              model.ngram_vocabulary) for k, (text, f) in enumerate(zip(texts, features))]
     located = units.located(contributions)
     design, level = units.design(located, levels @ np.arange(MAX_LEVEL + 1.0))
@@ -90,6 +91,13 @@ def batch_evidence(
         out[k].append(Evidence(start, end, texts[k][start:end], cues.get(int(u), "phrase"),
                                dimension, float(effect[u])))
     return [tuple(sorted(ev, key=lambda e: -abs(e.effect))) for ev in out]
+
+
+def _row(contributions, k: int) -> np.ndarray:
+    """Row ``k`` of a dense or sparse contributions matrix, as a dense vector."""
+    if hasattr(contributions, "toarray"):
+        return contributions[k].toarray().ravel()
+    return contributions[k]
 
 
 def _strongest_cues(dimension, units, located, chosen, cue_names) -> dict[int, str]:

@@ -16,6 +16,7 @@ from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
 from .explain import batch_evidence, suggestion_for, unit_batch_for
 from .model import AttuneModel, load_model
+from .model.linear import dense_block
 from .pipeline import SpacyModel, load_pipeline
 from .result import DimensionScore, Result
 
@@ -190,20 +191,22 @@ class Scorer:
             names = self.model.feature_names
             texts = [prepared.text for prepared, _, _, _ in scored]
             features = [feats for _, _, feats, _ in scored]
-            X = self.model.matrix(features)
-            units = unit_batch_for(self.model, texts, features)  # shared by the six dimensions
+            grams = self.model.gram_index(features)
+            X = self.model.matrix(features, grams)
+            units = unit_batch_for(self.model, texts, features, grams)  # shared by the six dimensions
             for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
                 est = self.model.estimators[dim]
                 proba, contrib = est.level_proba_and_contributions(X)
                 evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units)
-                for k, feats in enumerate(features):
-                    score = float(proba[k] @ _LEVELS) * 100.0 / MAX_LEVEL
+                cue_contrib = dense_block(contrib, len(names))
+                scores = ((proba @ _LEVELS) * 100.0 / MAX_LEVEL).tolist()
+                for k, (feats, score, p) in enumerate(zip(features, scores, proba.tolist())):
                     dims[k].append(DimensionScore(
                         dimension=dim,
                         score=score,
-                        probabilities=tuple(float(x) for x in proba[k]),
+                        probabilities=tuple(p),
                         evidence=evidence[k],
-                        suggestion=suggestion_for(dim, score, feats, names, contrib[k]),
+                        suggestion=suggestion_for(dim, score, feats, names, cue_contrib[k]),
                     ))
                 del contrib
         k = 0

@@ -63,3 +63,98 @@ def test_level_classifier_follows_the_estimator_contract():
     assert clone(clf).get_params() == clf.get_params()
     with pytest.raises(Exception, match="not fitted"):
         clf.predict(np.zeros((1, 2)))
+
+
+def _fitted(n_levels: int = 4, seed: int = 0):
+    """A LevelClassifier over 3 dense columns and 6 n-gram columns (a sparse design)."""
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    dense = rng.normal(size=(120, 3)) * [1.0, 5.0, 0.1] + [0.0, 10.0, -3.0]
+    grams = sparse.random(120, 6, density=0.3, random_state=seed, format="csr")
+    y = np.clip(np.rint(1.5 + dense[:, 0] + grams[:, 0].toarray().ravel()), 0, n_levels - 1).astype(int)
+    X = sparse.hstack([sparse.csr_matrix(dense), grams], format="csr")
+    clf = LevelClassifier(C=2.0, n_dense=3, ngram_weight=3.0).fit(X, y)
+    clf.calibrate(clf.decision_logits(X), y)
+    return clf, X
+
+
+@pytest.mark.parametrize("n_levels", [4, 2])
+def test_numpy_levels_reproduce_the_fitted_classifier(n_levels):
+    from attune.model import LinearLevels
+
+    clf, X = _fitted(n_levels)
+    lin = LinearLevels.from_classifier(clf)
+    np.testing.assert_allclose(lin.predict_proba(X), clf.predict_proba(X), atol=1e-12)
+    np.testing.assert_allclose(lin.decision_logits(X), clf.decision_logits(X), atol=1e-10)
+    np.testing.assert_array_equal(lin.predict(X), clf.predict(X))
+    p_lin, c_lin = lin.level_proba_and_contributions(X)
+    p_clf, c_clf = clf.level_proba_and_contributions(X)
+    assert p_lin.shape == (X.shape[0], 4)
+    np.testing.assert_allclose(p_lin, p_clf, atol=1e-12)
+    np.testing.assert_allclose(c_lin.toarray(), c_clf, atol=1e-12)  # sparse in, sparse out
+    _, c_dense = lin.level_proba_and_contributions(X.toarray())
+    np.testing.assert_allclose(c_dense, c_clf, atol=1e-12)
+    with pytest.raises(ValueError, match="features"):
+        lin.predict_proba(X[:, :4])
+
+
+def test_numpy_levels_refit_with_the_same_hyperparameters():
+    from attune.model import LinearLevels
+
+    clf, X = _fitted()
+    again = LinearLevels.from_classifier(clf).classifier()
+    assert again.get_params() == clf.get_params()
+
+
+def test_numpy_ngram_weights_match_scikit_learn_tfidf():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from attune.features.ngrams import identity
+    from attune.model import NgramWeights
+
+    docs = [["sorry", "so sorry", "sorry"], ["refund", "today"], [], ["unknown"], ["today", "today", "sorry"]]
+    vec = TfidfVectorizer(analyzer=identity, min_df=2, sublinear_tf=True).fit(docs)
+    ours = NgramWeights.from_vectorizer(vec)
+    np.testing.assert_allclose(ours.transform(docs).toarray(), vec.transform(docs).toarray(), atol=1e-12)
+    assert ours.transform([[], []]).shape == (2, len(vec.vocabulary_))
+
+
+def test_loading_and_scoring_do_not_import_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, attune; s = attune.load(); s.score('Sorry, I have refunded you.', "
+            "context='You charged me twice!'); print(sorted(m for m in ('sklearn', 'pandas') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_model_from_a_newer_attune_is_a_clear_error(tmp_path):
+    copy = tmp_path / "model"
+    shutil.copytree(shipped_model_dir(), copy)
+    manifest = json.loads((copy / MANIFEST_FILE).read_text())
+    manifest["format"] = 99
+    (copy / MANIFEST_FILE).write_text(json.dumps(manifest))
+    with pytest.raises(attune.ModelError, match="newer attune"):
+        load_model(copy, trust=True)
+
+
+def test_a_format_1_model_of_scikit_learn_objects_still_loads(tmp_path):
+    import joblib
+
+    from attune.model import AttuneModel, LinearLevels
+    from attune.model.artifact import _sha256
+
+    clf, X = _fitted()
+    old = AttuneModel(feature_names=("a", "b", "c"), estimators={"empathy": clf})
+    copy = tmp_path / "model"
+    copy.mkdir()
+    joblib.dump(old, copy / MODEL_FILE)
+    (copy / MANIFEST_FILE).write_text(json.dumps({
+        "format": 1, "versions": {"scikit-learn": "0.1.0"}, "files": {MODEL_FILE: _sha256(copy / MODEL_FILE)}}))
+    with pytest.warns(UserWarning, match="scikit-learn 0.1.0"):
+        model, _ = load_model(copy, trust=True)
+    assert isinstance(model.estimators["empathy"], LinearLevels)
+    np.testing.assert_allclose(model.estimators["empathy"].level_proba(X), clf.level_proba(X), atol=1e-12)

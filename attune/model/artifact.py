@@ -4,6 +4,11 @@ The manifest records the attune, scikit-learn, spaCy and numpy versions, the has
 training data, the feature list, the metrics, and the SHA-256 of every file. Loading the
 shipped model verifies those hashes; loading any other model requires ``trust=True``,
 because a joblib file is a pickle and can run code when loaded.
+
+The saved model holds the fitted numbers as numpy arrays (:mod:`attune.model.linear`), not
+scikit-learn objects: loading and scoring never import scikit-learn, and a model keeps loading
+across scikit-learn releases. Models of format 1 (scikit-learn objects) still load, with a
+warning when the scikit-learn version differs, and are converted on loading.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 import logging
 import platform
 import warnings
+from operator import itemgetter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -27,41 +33,59 @@ from ..dimensions import DIMENSIONS
 from ..errors import ModelError, UntrustedModelError
 from ..features import Features
 from ..features.ngrams import gram_strings
-from .estimator import LevelClassifier
+from .linear import GramIndex, LinearLevels, NgramWeights, compile_model, locate_grams
 
 log = logging.getLogger(__name__)
 
 MODEL_FILE = "attune.joblib"
 MANIFEST_FILE = "manifest.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
 class AttuneModel:
-    """Six fitted :class:`LevelClassifier` objects over one design: the cue features named in
+    """Six fitted level models over one design: the cue features named in
     ``feature_names``, then (when ``vectorizer`` is set) TF-IDF weights of word n-grams; and,
     when fitted, the :class:`~attune.model.rationale.RationaleSelector` that picks each
     dimension's evidence (None: evidence falls back to the strongest cue and n-gram spans)."""
 
     feature_names: tuple[str, ...]
-    estimators: dict[str, LevelClassifier]
+    estimators: dict[str, Any]
     vectorizer: Any = None
     meta: dict[str, Any] = field(default_factory=dict)
     rationale: Any = None
 
-    def matrix(self, features: Sequence[Features]):
-        """The model's input matrix for featurised texts (sparse when n-grams are used)."""
-        dense = np.vstack([f.vector(self.feature_names) for f in features]) if features else \
-            np.zeros((0, len(self.feature_names)))
+    def matrix(self, features: Sequence[Features], grams: GramIndex | None = None):
+        """The model's input matrix for featurised texts (sparse when n-grams are used).
+        ``grams`` is :meth:`gram_index` of ``features``, when the caller has it."""
+        dense = _dense_matrix(features, self.feature_names)
         if self.vectorizer is None:
             return dense
-        grams = self.vectorizer.transform([gram_strings(f.grams) for f in features])
-        return sparse.hstack([sparse.csr_matrix(dense), grams], format="csr")
+        if isinstance(self.vectorizer, NgramWeights):
+            weights = self.vectorizer.weights(grams if grams is not None else self.gram_index(features))
+        else:  # a scikit-learn vectorizer, during training
+            weights = self.vectorizer.transform([gram_strings(f.grams) for f in features])
+        return sparse.hstack([sparse.csr_matrix(dense), weights], format="csr")
+
+    def gram_index(self, features: Sequence[Features]) -> GramIndex:
+        """Where the model's n-grams occur in featurised texts (see :func:`locate_grams`)."""
+        return locate_grams(self.ngram_vocabulary, features)
 
     @property
     def ngram_vocabulary(self) -> dict[str, int]:
         """n-gram -> column offset after the dense features (empty without n-grams)."""
         return {} if self.vectorizer is None else self.vectorizer.vocabulary_
+
+
+def _dense_matrix(features: Sequence[Features], names: tuple[str, ...]) -> np.ndarray:
+    """The cue features of ``features`` as rows, in the order of ``names``."""
+    if not features:
+        return np.zeros((0, len(names)))
+    pick = itemgetter(*names)
+    try:  # extract() gives every feature a value, so one C-level lookup per text does
+        return np.array([pick(f.values) for f in features], dtype=np.float64).reshape(len(features), len(names))
+    except KeyError:
+        return np.vstack([f.vector(names) for f in features])
 
 
 def _sha256(path: Path) -> str:
@@ -94,7 +118,7 @@ def save_model(model: AttuneModel, directory: str | Path, manifest: dict[str, An
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     model_path = out / MODEL_FILE
-    joblib.dump(model, model_path, compress=3)
+    joblib.dump(compile_model(model), model_path, compress=3)
     record = {
         "format": FORMAT,
         "name": (manifest or {}).get("name", out.name),
@@ -165,17 +189,30 @@ def load_model(directory: str | Path | None = None, trust: bool = False) -> tupl
                 f"{path} does not match its manifest (sha256 {actual[:12]}..., expected "
                 f"{expected[:12]}...): the file was changed or corrupted; reinstall or retrain"
             )
-    _check_versions(manifest)
+    _check_format(manifest, target)
     try:
         model = joblib.load(target / MODEL_FILE)
     except Exception as exc:  # noqa: BLE001 - any unpickling failure becomes a ModelError
         raise ModelError(f"could not load {target / MODEL_FILE}: {exc}") from exc
     if not isinstance(model, AttuneModel):
         raise ModelError(f"{target / MODEL_FILE} does not hold an attune model")
+    if not all(isinstance(e, LinearLevels) for e in model.estimators.values()):
+        _check_versions(manifest)  # format 1: scikit-learn objects, unpickled by this version
+        model = compile_model(model)
     if is_shipped:  # results name the release, not the folder the model was trained into
         version = manifest.get("versions", {}).get("attune", "")
         manifest = {**manifest, "name": f"attune-{version}" if version else "attune"}
     return model, manifest
+
+
+def _check_format(manifest: dict[str, Any], target: Path) -> None:
+    fmt = manifest.get("format", 1)
+    if not isinstance(fmt, int) or fmt > FORMAT:
+        raise ModelError(
+            f"{target} is a model of format {fmt!r}, written by a newer attune than this one "
+            f"({__version__}, which reads formats up to {FORMAT}); upgrade attune-tone "
+            "(pip install -U attune-tone) or retrain the model with this version"
+        )
 
 
 def _check_versions(manifest: dict[str, Any]) -> None:

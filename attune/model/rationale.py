@@ -44,6 +44,7 @@ from scipy import sparse
 from ..dimensions import DIMENSIONS, MAX_LEVEL
 from ..features import Features, cue_columns, cue_table
 from ..features._units import Unit
+from .linear import GramIndex, LinearLevels, locate_grams
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +166,11 @@ _cue_features = cue_columns  # cue name -> the feature columns its spans are evi
 
 
 def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts: Sequence[str],
-               features: Sequence[Features], cues: Sequence[str] | None = None) -> UnitBatch:
+               features: Sequence[Features], cues: Sequence[str] | None = None,
+               grams: GramIndex | None = None) -> UnitBatch:
     """Collect the units of featurised texts, their cue counts (per cue of ``cues``, by default
-    :func:`cue_table`'s), positions and located features.
+    :func:`cue_table`'s), positions and located features. ``grams`` is
+    :func:`~attune.model.linear.locate_grams` of ``features``, when the caller has it.
 
     The per-text work is list building; placing spans and n-grams in units, counting and the
     position features are done once for the batch with numpy.
@@ -176,7 +179,6 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
     cue_index = {c: i for i, c in enumerate(cues)}
     by_cue = _cue_features(feature_names)
     n_dense = len(feature_names)
-    lookup = vocabulary.get
     rows: list[Unit] = []
     questions: list[bool] = []
     flags: list[tuple[float, float]] = []
@@ -187,9 +189,6 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
     c_col: list[int] = []
     c_share: list[float] = []
     c_cue: list[int] = []
-    g_item: list[int] = []
-    g_mid: list[int] = []
-    g_col: list[int] = []
     for k, (text, f) in enumerate(zip(texts, features)):
         units = f.units
         if units:
@@ -211,12 +210,6 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
                         c_col.append(j)
                         c_share.append(share)
                         c_cue.append(ci)
-            found = [(j, (s + e) >> 1) for j, (_, s, e) in
-                     zip(map(lookup, [g for g, _, _ in f.grams]), f.grams) if j is not None]
-            if found:
-                g_item.extend([k] * len(found))
-                g_col.extend([j for j, _ in found])
-                g_mid.extend([m for _, m in found])
         bounds.append(len(rows))
     n_units = len(rows)
     bounds_a = np.asarray(bounds, dtype=np.int64)
@@ -245,9 +238,10 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
         first_entry[1:] = ~same
     np.add.at(counts, (c_unit[counted & first_entry], c_cue_a[counted & first_entry]), 1.0)
     located = c_col_a >= 0
-    g_unit = place(g_item, g_mid)
-    g_item_a = np.asarray(g_item, dtype=np.int64)
-    g_col_a = np.asarray(g_col, dtype=np.int64)
+    if grams is None:
+        grams = locate_grams(vocabulary, features)
+    g_item_a, g_col_a = grams.item, grams.col
+    g_unit = place(g_item_a, grams.mid)
     n_vocab = len(vocabulary)
     if len(g_col_a):
         # an n-gram's contribution is split over its occurrences in the text
@@ -420,8 +414,12 @@ def _oof_levels(model, X, labels: dict[str, np.ndarray], splits, n_jobs: int):
 
     def fit(dim, tr, va):
         est = model.estimators[dim]
-        clf = clone(est).fit(X[tr], labels[dim][tr])
-        clf.temperature_ = getattr(est, "temperature_", 1.0)
+        if isinstance(est, LinearLevels):  # a loaded model: its hyperparameters, refitted
+            clf, temperature = est.classifier(), est.temperature
+        else:
+            clf, temperature = clone(est), getattr(est, "temperature_", 1.0)
+        clf = clf.fit(X[tr], labels[dim][tr])
+        clf.temperature_ = temperature
         proba, contrib = clf.level_proba_and_contributions(X[va])
         return dim, va, sparse.csr_matrix(contrib), proba
 

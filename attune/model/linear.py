@@ -1,0 +1,271 @@
+"""The fitted models as plain numpy arrays: what scoring needs, without scikit-learn.
+
+Training fits scikit-learn objects (:class:`~attune.model.estimator.LevelClassifier`, a
+``TfidfVectorizer``); :func:`compile_model` copies the numbers they learned into
+:class:`LinearLevels` and :class:`NgramWeights`, which compute the same probabilities,
+contributions and n-gram weights with a few numpy products. The saved model holds only these,
+so loading it imports neither scikit-learn nor (through it) pandas and scipy.stats, a second
+of every cold start, and the pickle refers to no scikit-learn class that a later release
+could rename.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+from scipy import sparse
+
+from ..dimensions import MAX_LEVEL
+
+
+class LinearLevels:
+    """One dimension's level model: standardise the dense features, append the weighted
+    n-gram columns, take a softmax of the linear logits divided by the calibration temperature.
+
+    Built from a fitted :class:`~attune.model.estimator.LevelClassifier` with
+    :meth:`from_classifier`; its methods match the classifier's to floating-point rounding.
+    """
+
+    def __init__(self, mean, scale, coef, intercept, classes, temperature: float = 1.0,
+                 n_dense: int | None = None, ngram_weight: float = 1.0, params: dict | None = None):
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.scale = np.asarray(scale, dtype=np.float64)
+        coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+        intercept = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        if coef.shape[0] == 1:  # two levels: scikit-learn stores one row, for the second
+            coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
+            intercept = np.array([0.0, intercept[0]])
+        self.coef = coef
+        self.intercept = intercept
+        self.classes_ = np.asarray(classes)
+        self.temperature = float(temperature)
+        self.n_dense = len(self.mean) if n_dense is None else int(n_dense)
+        self.ngram_weight = float(ngram_weight)
+        self.params = dict(params or {})  # the classifier's hyperparameters, for refitting
+        self._prepare()
+
+    _DERIVED = ("_dense_w", "_dense_b", "_gram_w")
+
+    def __getstate__(self):  # the derived products are rebuilt on loading, not stored
+        return {k: v for k, v in self.__dict__.items() if k not in self._DERIVED}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._prepare()
+
+    def _prepare(self) -> None:
+        """The products used for scoring: the temperature folded into the weights, the n-gram
+        weight into the n-gram columns and the standardisation into the dense ones."""
+        coef, intercept = self.coef, self.intercept
+        w = coef / self.temperature
+        self._dense_w = (w[:, :self.n_dense] / self.scale).T.copy()           # (f, k)
+        self._dense_b = intercept / self.temperature - self.mean / self.scale @ w[:, :self.n_dense].T
+        self._gram_w = (w[:, self.n_dense:] * self.ngram_weight).T.copy()     # (g, k)
+
+    @classmethod
+    def from_classifier(cls, clf) -> "LinearLevels":
+        """The arrays of a fitted :class:`~attune.model.estimator.LevelClassifier`."""
+        return cls(clf.scaler_.mean_, clf.scaler_.scale_, clf.model_.coef_, clf.model_.intercept_,
+                   clf.classes_, getattr(clf, "temperature_", 1.0), clf.n_dense_, clf.ngram_weight,
+                   clf.get_params())
+
+    def classifier(self):
+        """An unfitted :class:`~attune.model.estimator.LevelClassifier` with the
+        hyperparameters this model was fitted with (to refit it on other rows)."""
+        from .estimator import LevelClassifier
+
+        return LevelClassifier(**{"n_dense": self.n_dense, "ngram_weight": self.ngram_weight,
+                                  **self.params})
+
+    @property
+    def n_features_in_(self) -> int:
+        return self.n_dense + self._gram_w.shape[0]
+
+    def _parts(self, X):
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(f"X has {X.shape[1]} features, the model expects {self.n_features_in_}")
+        if sparse.issparse(X):
+            X = X.tocsr()
+            return X[:, :self.n_dense].toarray(), X[:, self.n_dense:]
+        X = np.asarray(X, dtype=np.float64)
+        return X[:, :self.n_dense], (sparse.csr_matrix(X[:, self.n_dense:]) if X.shape[1] > self.n_dense else None)
+
+    def _logits(self, dense, grams) -> np.ndarray:
+        logits = dense @ self._dense_w + self._dense_b
+        if grams is not None and grams.shape[1] and self.ngram_weight:
+            logits += np.asarray(grams @ self._gram_w)
+        return logits
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
+        z = z - z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def decision_logits(self, X) -> np.ndarray:
+        """Logits before the temperature, one column per class in :attr:`classes_`."""
+        return self._logits(*self._parts(X)) * self.temperature
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated probabilities of the levels seen in training (columns follow ``classes_``)."""
+        return self._softmax(self._logits(*self._parts(X)))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def level_proba(self, X) -> np.ndarray:
+        """Probabilities over all four levels 0-3 (zero for a level unseen in training)."""
+        return self._pad_levels(self.predict_proba(X))
+
+    def _pad_levels(self, p: np.ndarray) -> np.ndarray:
+        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
+        out[:, self.classes_.astype(int)] = p
+        return out
+
+    def expected_level(self, X) -> np.ndarray:
+        """The expected level, 0-3, under the predicted distribution."""
+        return self.level_proba(X) @ np.arange(MAX_LEVEL + 1, dtype=np.float64)
+
+    def contributions(self, X):
+        """Each feature's signed contribution to the expected level, shaped like ``X`` (see
+        :meth:`attune.model.estimator.LevelClassifier.contributions`); a CSR matrix when ``X``
+        is sparse (an n-gram that is absent contributes nothing, so most entries are zero)."""
+        return self.level_proba_and_contributions(X)[1]
+
+    def level_proba_and_contributions(self, X):
+        """:meth:`level_proba` and :meth:`contributions` in one pass."""
+        dense, grams = self._parts(X)
+        p = self._softmax(self._logits(dense, grams))
+        levels = self.classes_.astype(np.float64)
+        A = p * (levels[None, :] - (p @ levels)[:, None])   # d E / d logit_k, shape (n, k)
+        # a dense feature's input is its standardised value; its weight row is _dense_w * scale
+        z = (dense - self.mean) / self.scale
+        dense_c = (A @ (self._dense_w * self.scale[:, None]).T) * z
+        if not sparse.issparse(X):
+            out = np.zeros((dense.shape[0], self.n_features_in_))
+            out[:, :self.n_dense] = dense_c
+            if grams is not None and grams.nnz and self.ngram_weight:
+                g = grams.tocoo()
+                out[g.row, self.n_dense + g.col] = np.einsum("nk,nk->n", A[g.row], self._gram_w[g.col]) * g.data
+            return self._pad_levels(p), out
+        # sparse: the dense block, then each row's n-gram entries (same sparsity as X's)
+        n, nd = dense_c.shape
+        grams = grams.tocsr()
+        grams.sort_indices()
+        if self.ngram_weight and grams.nnz:
+            rows = np.repeat(np.arange(n), np.diff(grams.indptr))
+            gram_c = np.einsum("nk,nk->n", A[rows], self._gram_w[grams.indices]) * grams.data
+        else:
+            gram_c = np.zeros(grams.nnz)
+        per_row = nd + np.diff(grams.indptr)
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(per_row, out=indptr[1:])
+        data = np.empty(indptr[-1])
+        indices = np.empty(indptr[-1], dtype=np.int64)
+        is_dense = np.ones(indptr[-1], dtype=bool)
+        gram_pos = (np.repeat(indptr[:-1] + nd, np.diff(grams.indptr))
+                    + np.arange(grams.nnz) - np.repeat(grams.indptr[:-1], np.diff(grams.indptr)))
+        is_dense[gram_pos] = False
+        data[is_dense] = dense_c.ravel()
+        indices[is_dense] = np.tile(np.arange(nd), n)
+        data[gram_pos] = gram_c
+        indices[gram_pos] = nd + grams.indices
+        out = sparse.csr_matrix((data, indices, indptr), shape=(n, self.n_features_in_))
+        return self._pad_levels(p), out
+
+
+class NgramWeights:
+    """The n-gram columns of the model: sublinear TF-IDF weights of a fixed vocabulary, each
+    row scaled to unit length, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` computes
+    them. Built from a fitted vectorizer with :meth:`from_vectorizer`."""
+
+    def __init__(self, vocabulary: dict[str, int], idf, sublinear_tf: bool = True):
+        self.vocabulary_ = dict(vocabulary)
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.sublinear_tf = bool(sublinear_tf)
+
+    @classmethod
+    def from_vectorizer(cls, vec) -> "NgramWeights":
+        if vec.norm != "l2" or not vec.use_idf or vec.binary:
+            raise ValueError("only l2-normalised, idf-weighted, non-binary vectorizers are supported")
+        return cls(vec.vocabulary_, vec.idf_, vec.sublinear_tf)
+
+    def transform(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
+        """One row per document (a list of n-gram strings); n-grams outside the vocabulary
+        are ignored."""
+        vocab = self.vocabulary_
+        item, col = [], []
+        for k, grams in enumerate(docs):
+            found = [j for j in map(vocab.get, grams) if j is not None]
+            item.extend([k] * len(found))
+            col.extend(found)
+        return self.weights(GramIndex(np.asarray(item, dtype=np.int64), np.asarray(col, dtype=np.int64),
+                                      np.zeros(len(col), dtype=np.int64), len(docs)))
+
+    def weights(self, index: "GramIndex") -> sparse.csr_matrix:
+        """The n-gram columns of the texts of ``index`` (see :func:`locate_grams`)."""
+        n_vocab = len(self.idf)
+        n = index.n_texts
+        keys, counts = np.unique(index.item * n_vocab + index.col, return_counts=True)
+        rows, cols = np.divmod(keys, n_vocab)
+        data = counts.astype(np.float64)
+        if self.sublinear_tf:
+            data = np.log(data) + 1.0
+        data *= self.idf[cols]
+        # each row scaled to unit length (a row with no known n-gram stays empty)
+        data /= np.sqrt(np.bincount(rows, weights=data * data, minlength=n))[rows]
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
+        return sparse.csr_matrix((data, cols, indptr), shape=(n, n_vocab))
+
+
+class GramIndex(NamedTuple):
+    """Where a model's n-grams occur in a batch of texts: one entry per occurrence, with the
+    text (``item``), the n-gram's column in the vocabulary (``col``) and the character in the
+    middle of the occurrence (``mid``)."""
+
+    item: np.ndarray
+    col: np.ndarray
+    mid: np.ndarray
+    n_texts: int
+
+
+def locate_grams(vocabulary: dict[str, int], features: Sequence) -> GramIndex:
+    """The :class:`GramIndex` of featurised texts: one dictionary lookup per n-gram, shared by
+    the model's input (:meth:`NgramWeights.weights`) and the evidence units."""
+    lookup = vocabulary.get
+    item: list[int] = []
+    col: list[int] = []
+    mid: list[int] = []
+    for k, f in enumerate(features):
+        grams = f.grams
+        found = [(j, (s + e) >> 1) for j, (_, s, e) in zip(map(lookup, [g[0] for g in grams]), grams)
+                 if j is not None]
+        if found:
+            item.extend([k] * len(found))
+            col.extend([j for j, _ in found])
+            mid.extend([m for _, m in found])
+    return GramIndex(np.asarray(item, dtype=np.int64), np.asarray(col, dtype=np.int64),
+                     np.asarray(mid, dtype=np.int64), len(features))
+
+
+def dense_block(contributions, n_dense: int) -> np.ndarray:
+    """The first ``n_dense`` columns (the cue features) of contributions, as a dense array."""
+    if sparse.issparse(contributions):
+        return contributions[:, :n_dense].toarray()
+    return np.asarray(contributions)[:, :n_dense]
+
+
+def compile_model(model):
+    """The model with its scikit-learn level models and vectorizer replaced by their numpy
+    equivalents (a new :class:`~attune.model.artifact.AttuneModel`; ``model`` is unchanged).
+    Already compiled parts are kept."""
+    from dataclasses import replace
+
+    estimators = {dim: est if isinstance(est, LinearLevels) else LinearLevels.from_classifier(est)
+                  for dim, est in model.estimators.items()}
+    vec = model.vectorizer
+    if vec is not None and not isinstance(vec, NgramWeights):
+        vec = NgramWeights.from_vectorizer(vec)
+    return replace(model, estimators=estimators, vectorizer=vec)
