@@ -158,3 +158,15 @@ def test_a_format_1_model_of_scikit_learn_objects_still_loads(tmp_path):
         model, _ = load_model(copy, trust=True)
     assert isinstance(model.estimators["empathy"], LinearLevels)
     np.testing.assert_allclose(model.estimators["empathy"].level_proba(X), clf.level_proba(X), atol=1e-12)
+
+
+def test_model_selection_rewards_ranking_within_scenarios():
+    from attune.model.training import cv_criterion
+
+    y = np.array([0, 1, 2, 3, 0, 3])
+    groups = ["a", "a", "a", "a", "b", "b"]
+    assert cv_criterion(y, y.astype(float), groups) == pytest.approx(1.0)
+    swapped = np.array([0.0, 1, 2, 3, 3, 0])  # right overall, wrong inside scenario b
+    assert cv_criterion(y, swapped, groups) < cv_criterion(y, y.astype(float), groups)
+    # no scenario with two labels: kappa and rho alone
+    assert cv_criterion(y, y.astype(float), list("abcdef")) == pytest.approx(1.0)

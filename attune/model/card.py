@@ -146,9 +146,7 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         f"- spaCy pipeline: `{manifest.get('spacy_pipeline')}`",
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         "- Regularisation (C), class weighting and n-gram weight per dimension chosen by "
-        + manifest.get("cv_criterion", "grouped 5-fold cross-validation on train+dev").replace(
-            "mean of quadratic kappa and Spearman rho, ", "") + " (criterion: the mean of "
-        "quadratic kappa and Spearman's rho):",
+        + _selection(manifest.get("cv_criterion", "")) + ":",
     ]
     for d in DIMENSIONS:
         if d in params:
@@ -183,3 +181,12 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
     path = Path(directory) / CARD_FILE
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+def _selection(criterion: str) -> str:
+    """'grouped 5-fold CV on train+dev (criterion: ...)' from the manifest's ``cv_criterion``
+    ('<criterion>, grouped 5-fold CV on train+dev')."""
+    if ", grouped " not in criterion:
+        return "grouped 5-fold cross-validation on train+dev"
+    what, how = criterion.split(", grouped ", 1)
+    return f"grouped {how} (criterion: the {what})"
