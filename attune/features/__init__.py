@@ -64,6 +64,7 @@ _GENERAL = (
     "commit_x_ctx",
     "ownership_x_apology",
 )
+_CTX_FAMILIES = tuple((f"ctx_{f}", f) for f in EMOTION_FAMILIES)
 # interaction features take their evidence from these cues
 _FEATURE_CUE = {
     "ack_x_ctx_emotion": "emotion_named",
@@ -111,6 +112,14 @@ def _log(n: float) -> float:
     return math.log1p(max(n, 0.0))
 
 
+_LOG_COUNTS = tuple(math.log1p(n) for n in range(256))
+
+
+def _log_count(n: int) -> float:
+    """``_log`` of a count (``n >= 0``), from a table for the small counts texts have."""
+    return _LOG_COUNTS[n] if n < 256 else _log(n)
+
+
 @lru_cache(maxsize=16)
 def cue_columns(feature_names: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
     """Cue name -> the columns of ``feature_names`` whose evidence the cue's spans are."""
@@ -152,43 +161,49 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     if hits.get("apology") and (hits.get("ownership") or hits.get("commitment")):
         hits["full_apology"] = list(hits["apology"])
 
-    values: dict[str, float] = {name: _log(len(hits.get(name, ()))) for name in cue_table()}
-    values["restatement"] = _log(matched)
-    if ctx is not None and ctx.emotion >= 1 and not any(hits.get(c) for c in _ACK_CUES):
-        values["emotion_ignored"] = _log(ctx.emotion)
+    cue_names = cue_table()
+    values: dict[str, float] = dict.fromkeys(cue_names, 0.0)
+    for name, spans in hits.items():
+        if spans and name in cue_names:
+            values[name] = _log_count(len(spans))
+    values["restatement"] = _log_count(matched)
+    emotion = ctx.emotion if ctx is not None else 0
+    if emotion >= 1 and not any(hits.get(c) for c in _ACK_CUES):
+        values["emotion_ignored"] = _log_count(emotion)
 
-    n_words = max(sum(1 for p, sp in zip(v.punct, v.space) if not p and not sp), 1)
+    n_words = max(len(v.words), 1)
     lower_ids = v.lower
     n_sents = len(v.sents)
     questions = sum(text[v.idx[a]:v.ends[b - 1]].rstrip().endswith("?") for a, b in v.sents)
     values.update(
-        n_tokens_log=_log(n_words),
-        n_sentences_log=_log(n_sents),
-        questions=_log(questions),
-        exclamations=_log(text.count("!")),
-        emoji=_log(_cues.emoji_count(text)),
-        i_rate=10 * sum(w in _I_IDS for w in lower_ids) / n_words,
-        we_rate=10 * sum(w in _WE_IDS for w in lower_ids) / n_words,
-        you_rate=10 * sum(w in _YOU_IDS for w in lower_ids) / n_words,
-        hedge=_log(len(hits.get("hedge", ()))),
-        time=_log(len(hits.get("time", ()))),
+        n_tokens_log=_log_count(n_words),
+        n_sentences_log=_log_count(n_sents),
+        questions=_log_count(questions),
+        exclamations=_log_count(text.count("!")),
+        emoji=_log_count(_cues.emoji_count(text)),
+        i_rate=10 * sum(map(_I_IDS.__contains__, lower_ids)) / n_words,
+        we_rate=10 * sum(map(_WE_IDS.__contains__, lower_ids)) / n_words,
+        you_rate=10 * sum(map(_YOU_IDS.__contains__, lower_ids)) / n_words,
+        hedge=_log_count(len(hits.get("hedge", ()))),
+        time=_log_count(len(hits.get("time", ()))),
         restatement_share=share,
         has_context=float(ctx is not None),
         is_email=float(text.lstrip().lower().startswith("subject:")),
     )
     if ctx is not None:
-        values["ctx_emotion"] = _log(ctx.emotion)
-        for fam in EMOTION_FAMILIES:
-            values[f"ctx_{fam}"] = _log(ctx.count(fam))
-        values["ctx_pleasure"] = _log(ctx.count("pleasure"))
-        values["ctx_neutral"] = float(ctx.emotion == 0 and ctx.count("pleasure") == 0)
+        values["ctx_emotion"] = _log_count(emotion)
+        for name, fam in _CTX_FAMILIES:
+            values[name] = _log_count(ctx.count(fam))
+        pleasure = ctx.count("pleasure")
+        values["ctx_pleasure"] = _log_count(pleasure)
+        values["ctx_neutral"] = float(emotion == 0 and pleasure == 0)
         values["ctx_question"] = float(context.text.rstrip().endswith("?"))
-        values["ctx_stakes"] = _log(ctx.count("stakes"))
+        values["ctx_stakes"] = _log_count(ctx.count("stakes"))
         acks = sum(len(hits.get(c, ())) for c in _ACK_CUES)
-        values["ack_x_ctx_emotion"] = _log(acks) * _log(ctx.emotion)
+        values["ack_x_ctx_emotion"] = _log_count(acks) * _log_count(emotion)
         values["commit_x_ctx"] = values["commitment"]
     values["ownership_x_apology"] = values["ownership"] * values["apology"]
-    for name in feature_names():
+    for name in _GENERAL:  # the cue names are all set above
         values.setdefault(name, 0.0)
     return Features(values=values, hits=hits, grams=ngrams(v), units=clause_units(v))
 

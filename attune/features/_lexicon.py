@@ -92,7 +92,10 @@ def expand_term(term: str) -> list[str]:
     return [" ".join(words) for words in itertools.product(*options)]
 
 
-_NUMBER_RE = r"(?:[£$€]?\d[\d,.:]*|one|two|three|four|five|six|seven|eight|nine|ten|a few)"
+_NUMBER_WORDS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+                 "a few")
+_NUMBER_RE = r"(?:[£$€]?\d[\d,.:]*|" + "|".join(_NUMBER_WORDS) + ")"
+_ANY_DIGIT = re.compile(r"\d")
 
 
 def compile_regex(term: str) -> str:
@@ -119,6 +122,34 @@ def compile_regex(term: str) -> str:
     return r"\b" + pattern + r"\b"
 
 
+_SOME_DIGIT = "#"  # stands for "a digit" among the words a text must contain
+
+
+def required_words(term: str) -> tuple[frozenset[str], ...]:
+    """What lower-cased text must contain to match the regular expression of ``term``: for
+    each word of the term, one of its alternatives; for a number slot, a digit (written
+    ``#``) or a number word. The longest words, the rarest, come first.
+
+    >>> [sorted(words) for words in required_words("we take * seriously|gravely")]
+    [['gravely', 'seriously'], ['take'], ['we']]
+    """
+    slots = [frozenset((_SOME_DIGIT, *_NUMBER_WORDS) if word == "#" else word.split("|"))
+             for word in term.split() if word != "*"]
+    return tuple(sorted(slots, key=lambda words: -min(map(len, words))))
+
+
+def _contains_all(lower: str, required: tuple[frozenset[str], ...]) -> bool:
+    """Whether ``lower`` contains a word of each set in ``required`` (see
+    :func:`required_words`): a cheap test that skips most expressions on most texts."""
+    contains = lower.__contains__
+    for words in required:
+        if _SOME_DIGIT in words and _ANY_DIGIT.search(lower) is not None:
+            continue
+        if not any(map(contains, words)):
+            return False
+    return True
+
+
 class LexiconMatcher:
     """Matches the terms of some lexicon files in a ``Doc``: ``matcher(doc)`` returns
     ``(cue, start, end)`` token spans."""
@@ -131,9 +162,11 @@ class LexiconMatcher:
         self.phrases = PhraseMatcher(vocab, attr="NORM")
         phrase_docs: dict[str, list[Doc]] = {}
         self.regexes: list[tuple[str, re.Pattern]] = []
+        self._required: list[tuple[frozenset[str], ...]] = []  # one per regex
         for cue, term in lexicon_terms(files):
             if "*" in term.split() or "#" in term.split():
                 self.regexes.append((cue, re.compile(compile_regex(term))))
+                self._required.append(required_words(term))
             else:
                 phrase_docs.setdefault(cue, []).extend(tokenizer(v) for v in expand_term(term))
         for cue, docs in phrase_docs.items():
@@ -144,7 +177,9 @@ class LexiconMatcher:
         found = [(strings[m], s, e) for m, s, e in self.phrases(doc)]
         if self.regexes:
             lower = (doc.text if text is None else text).lower()
-            for cue, rx in self.regexes:
+            for (cue, rx), required in zip(self.regexes, self._required):
+                if not _contains_all(lower, required):
+                    continue  # a word the expression needs is missing
                 for m in rx.finditer(lower):
                     span = doc.char_span(m.start(), m.end(), alignment_mode="expand")
                     if span is not None and len(span):

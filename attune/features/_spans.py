@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from spacy.strings import StringStore
 from spacy.tokens import Doc, Span, Token
 
 _NEG_WORDS = frozenset({"not", "n't", "never", "no", "nothing", "nor", "neither"})
@@ -19,14 +20,25 @@ _QUOTE_PATTERNS = (
     re.compile(r'"[^"\n]{1,400}"'),
     re.compile(r"“[^”\n]{1,400}”"),
     re.compile(r"‘[^’\n]{1,400}’"),
-    re.compile(r"(?<![\w'])'(?=\w)[^'\n]{1,400}?(?<=[\w.!?,])'(?![\w])"),
+    # (?<![\w'])'(?=\w)...: a quote not after a word or a quote, written to start with the
+    # quote mark, which the regex engine finds by a fast scan
+    re.compile(r"'(?<![\w']')(?=\w)[^'\n]{1,400}?(?<=[\w.!?,])'(?![\w])"),
 )
 
 
-def _negates(head: Token, inside: set[int]) -> bool:
-    if head.lemma_ in _NEG_IDIOMS:
+# the same as string ids (what ``Token.dep``, ``.lemma`` and ``.norm`` hold)
+_ids = StringStore()
+_NEG = _ids["neg"]
+_NEG_WORD_IDS = frozenset(_ids[w] for w in _NEG_WORDS)
+_NEG_IDIOM_IDS = frozenset(_ids[w] for w in _NEG_IDIOMS)
+_HEAD_DEP_IDS = frozenset(_ids[d] for d in _HEAD_DEPS)
+
+
+def _negates(head: Token, start: int, end: int) -> bool:
+    """Whether ``head`` has a negation child outside tokens [start, end)."""
+    if head.lemma in _NEG_IDIOM_IDS:
         return False
-    return any(c.dep_ == "neg" and c.i not in inside for c in head.children)
+    return any(c.dep == _NEG and not start <= c.i < end for c in head.children)
 
 
 def is_negated(span: Span) -> bool:
@@ -34,16 +46,17 @@ def is_negated(span: Span) -> bool:
 
     Words that are part of the span itself ("not our fault") do not count.
     """
-    inside = set(range(span.start, span.end))
+    start, end = span.start, span.end
     for tok in span:
-        if _negates(tok, inside):
+        if _negates(tok, start, end):
             return True
     root = span.root
-    if root.dep_ in _HEAD_DEPS and root.head.i not in inside and _negates(root.head, inside):
+    head = root.head
+    if root.dep in _HEAD_DEP_IDS and not start <= head.i < end and _negates(head, start, end):
         return True
-    if span.start > 0:
-        prev = span.doc[span.start - 1]
-        if prev.norm_ in _NEG_WORDS and prev.head.lemma_ not in _NEG_IDIOMS:
+    if start > 0:
+        prev = span.doc[start - 1]
+        if prev.norm in _NEG_WORD_IDS and prev.head.lemma not in _NEG_IDIOM_IDS:
             return True
     return False
 

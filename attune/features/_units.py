@@ -9,6 +9,8 @@ made, so they cost a pass over the tokens and the edges of a few clause heads.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from spacy.strings import StringStore
 from spacy.symbols import AUX, VERB
 
@@ -20,6 +22,7 @@ _CONJ = _ids["conj"]
 _CC = _ids["cc"]
 _OWN_CLAUSE = frozenset(_ids[d] for d in ("advcl", "parataxis"))
 _SET_OFF_CLAUSE = frozenset(_ids[d] for d in ("ccomp", "relcl"))
+_CLAUSE_DEPS = frozenset({_CONJ}) | _OWN_CLAUSE | _SET_OFF_CLAUSE
 _BREAKS = frozenset({";", ":", "—", "–", "-", "--", "(", ")"})
 _HYPHENS = frozenset({"-", "--"})
 _SET_OFF = frozenset({",", ";", ":", "—", "–", "-", "--"})
@@ -42,26 +45,21 @@ def clause_units(v: DocView) -> list[Unit]:
     n = len(v)
     if n == 0:
         return []
-    text, dep, head, punct, space = v.text, v.dep, v.head, v.punct, v.space
+    text, dep, head, punct, space, idx, ends = v.text, v.dep, v.head, v.punct, v.space, v.idx, v.ends
     cuts = bytearray(n + 1)
     for a, _ in v.sents:
         cuts[a] = 1
     cuts[n] = 1
-    heads: list[int] = []
-    subject_of: set[int] = set()
-    for i in range(n):
-        d = dep[i]
-        if d in _SUBJECTS:
-            subject_of.add(head[i])
-        elif head[i] != i and (d == _CONJ or d in _OWN_CLAUSE or d in _SET_OFF_CLAUSE):
-            heads.append(i)
-        if punct[i]:
-            mark = text[v.idx[i]:v.ends[i]]
-            if mark in _BREAKS and (mark not in _HYPHENS or (i and v.idx[i] > v.ends[i - 1])):
-                cuts[i + 1] = 1  # a hyphen inside a word ("check-in") is no break
-        elif space[i] and "\n" in text[v.idx[i]:v.ends[i] + 1]:
+    for i in [i for i, p in enumerate(punct) if p]:
+        mark = text[idx[i]:ends[i]]
+        if mark in _BREAKS and (mark not in _HYPHENS or (i and idx[i] > ends[i - 1])):
+            cuts[i + 1] = 1  # a hyphen inside a word ("check-in") is no break
+    for i in [i for i, s in enumerate(space) if s and not punct[i]]:
+        if "\n" in text[idx[i]:ends[i] + 1]:
             cuts[i] = cuts[i + 1] = 1
+    heads = [i for i, d in enumerate(dep) if d in _CLAUSE_DEPS and head[i] != i]
     if heads:
+        subject_of = {head[i] for i, d in enumerate(dep) if d in _SUBJECTS}
         doc = v.doc
         for i in heads:
             d = dep[i]
@@ -70,17 +68,15 @@ def clause_units(v: DocView) -> list[Unit]:
             tok = doc[i]
             left, right = tok.left_edge.i, tok.right_edge.i
             if d in _SET_OFF_CLAUSE and not (
-                left > 0 and punct[left - 1] and text[v.idx[left - 1]:v.ends[left - 1]] in _SET_OFF
+                left > 0 and punct[left - 1] and text[idx[left - 1]:ends[left - 1]] in _SET_OFF
             ):
                 continue  # "I can see why you're fuming" stays whole
             cuts[left] = 1
             cuts[right + 1] = 1
     units: list[Unit] = []
-    sent_of, idx, ends = v.sent_of, v.idx, v.ends
+    sent_of, words = v.sent_of, v.words
     a = 0
-    for b in range(1, n + 1):
-        if not cuts[b]:
-            continue
+    for b in [b for b in range(1, n + 1) if cuts[b]]:
         lo, hi = a, b
         a = b
         while lo < hi and (punct[lo] or space[lo] or dep[lo] == _CC):
@@ -89,8 +85,8 @@ def clause_units(v: DocView) -> list[Unit]:
             hi -= 1
         if lo == hi:
             continue
-        words = sum(1 for i in range(lo, hi) if not punct[i] and not space[i])
+        n_words = bisect_left(words, hi) - bisect_left(words, lo)
         while hi < b and punct[hi] and text[idx[hi]:ends[hi]] in _FINAL:
             hi += 1
-        units.append((idx[lo], ends[hi - 1], sent_of[lo], words))
+        units.append((idx[lo], ends[hi - 1], sent_of[lo], n_words))
     return units

@@ -4,12 +4,18 @@ spends its time."""
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
+import numpy as np
 from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LIKE_NUM, LOWER, POS, SENT_START
 from spacy.tokens import Doc
 
 _ATTRS = [POS, DEP, LOWER, LEMMA, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX]
+_HEAD_COL = _ATTRS.index(HEAD)
+_DIGIT = re.compile(r"\d")
 
 
 @dataclass
@@ -36,6 +42,22 @@ class DocView:
     def __len__(self) -> int:
         return len(self.pos)
 
+    @cached_property
+    def words(self) -> list[int]:
+        """Indices of the word tokens (neither punctuation nor space)."""
+        return [i for i, (p, s) in enumerate(zip(self.punct, self.space)) if not p and not s]
+
+    @cached_property
+    def digits(self) -> frozenset[int]:
+        """Indices of the tokens whose text contains a digit."""
+        text, idx, ends = self.text, self.idx, self.ends
+        out = set()
+        for m in _DIGIT.finditer(text):
+            i = bisect_right(idx, m.start()) - 1
+            if i >= 0 and m.start() < ends[i]:
+                out.add(i)
+        return frozenset(out)
+
     def sent_chars(self, i: int) -> tuple[int, int]:
         """Character bounds of the sentence of token ``i``."""
         start, end = self.sents[self.sent_of[i]]
@@ -54,9 +76,9 @@ def view(doc: Doc, text: str | None = None) -> DocView:
         text = doc.text
     if n == 0:
         return DocView(doc, text, *([] for _ in range(13)), [])
-    cols = doc.to_array(_ATTRS).T.tolist()
-    pos, dep, lower, lemma, punct, space, stop, num, alpha, rel_head, sent_start, idx = cols
-    head = [i + (h if h < (1 << 63) else h - (1 << 64)) for i, h in enumerate(rel_head)]
+    arr = doc.to_array(_ATTRS)
+    head = (arr[:, _HEAD_COL].view(np.int64) + np.arange(n)).tolist()  # relative -> absolute
+    pos, dep, lower, lemma, punct, space, stop, num, alpha, _, sent_start, idx = arr.T.tolist()
     ends = _ends(text, idx)
     sents: list[tuple[int, int]] = []
     sent_of = [0] * n
@@ -68,8 +90,7 @@ def view(doc: Doc, text: str | None = None) -> DocView:
     for k in range(len(starts)):
         a, b = bounds[k], bounds[k + 1]
         sents.append((a, b))
-        for i in range(a, b):
-            sent_of[i] = k
+        sent_of[a:b] = [k] * (b - a)
     return DocView(doc, text, pos, dep, lower, lemma, punct, space, stop, num, alpha, head, idx, ends, sent_of, sents)
 
 

@@ -11,8 +11,8 @@ import re
 from typing import Sequence
 
 from spacy.strings import StringStore
-from spacy.symbols import ADJ, NOUN, PROPN, VERB
-from spacy.tokens import Doc, Span, Token
+from spacy.symbols import ADJ, AUX, NOUN, PROPN, VERB
+from spacy.tokens import Doc, Span
 
 from ._lexicon import matcher_for
 from ._spans import clause, inside, is_negated
@@ -92,13 +92,16 @@ _NAME_LINE = re.compile(
     r"^[-–—~]?\s*(?P<name>[A-Z][a-zà-ÿ'’-]+(?: [A-Z][a-zà-ÿ'’.-]+){0,2})"
     r"(?:\s*(?:[,|/(–—-]|\bat\b|\bfrom\b)\s*.{0,60})?$"
 )
-_SIGNED_INLINE = re.compile(
-    r"(?:^|[\s.!?])(?:[-–—~]\s*|(?:thanks|cheers|best|regards|warmly),?\s+)"
-    r"(?P<name>[A-Z][a-zà-ÿ'’-]+)(?:\s*\([^)]{0,40}\))?\s*$",
-    re.I,
-)
+# a name signed at the end of the text, "(?:^|[\s.!?])" + _SIGNED, searched for as two
+# patterns: at the start, else after a space or a stop (a pattern that starts with a character
+# class is found by a fast scan; one that starts with "(?:^|...)" is tried at every position)
+_SIGNED = (r"(?:[-–—~]\s*|(?:thanks|cheers|best|regards|warmly),?\s+)"
+           r"(?P<name>[A-Z][a-zà-ÿ'’-]+)(?:\s*\([^)]{0,40}\))?\s*$")
+_SIGNED_AT_START = re.compile("^" + _SIGNED, re.I)
+_SIGNED_AFTER = re.compile(r"[\s.!?]" + _SIGNED, re.I)
+_INTRODUCTIONS = ("my name is", "my name's", "i'm", "i am", "this is")
 _SELF_INTRO = re.compile(
-    r"\b(my name is|my name's|i'm|i am|this is)\s+(?P<name>[A-Z][a-z'’-]+)\b(?:\s+(from|at|in|on|and|,))"
+    r"\b(" + "|".join(_INTRODUCTIONS) + r")\s+(?P<name>[A-Z][a-z'’-]+)\b(?:\s+(from|at|in|on|and|,))"
 )
 _NOT_NAMES = frozenset(
     {"The", "Team", "Customer", "Support", "Service", "Services", "Care", "Management", "Sent",
@@ -169,7 +172,7 @@ def apology_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: 
     conditional = hits.get("conditional_apology", [])
     formulaic = hits.get("formulaic", [])
     n = len(v)
-    for i in (i for i in range(n) if v.lower[i] in _APOLOGY_IDS):
+    for i in [i for i, w in enumerate(v.lower) if w in _APOLOGY_IDS]:
         start_c, end_c = v.idx[i], v.ends[i]
         if inside(quoted, start_c, end_c):
             continue
@@ -209,54 +212,94 @@ _FAILURE_WORDS = _hashes(["not", "n't", "never", "sorry", "apologise", "apologiz
 def repetition_hits(v: DocView, hits: Hits) -> None:
     """ "again" in a sentence about a failure ("the engineer didn't come again", "sorry we let
     you down again") notices that the customer has been failed before."""
-    for i in range(len(v)):
-        if v.lower[i] != _AGAIN:
-            continue
+    if _AGAIN not in v.lower:
+        return
+    for i in [i for i, w in enumerate(v.lower) if w == _AGAIN]:
         a, b = v.sent_tokens(i)
         if any(v.lower[j] in _FAILURE_WORDS for j in range(a, b)):
             _add(hits, "repetition_noticed", (v.idx[i], v.ends[i]))
 
 
-def _first_person_subject(verb: Token) -> Token | None:
-    for c in verb.children:
-        if c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("i", "we"):
-            return c
-    head = verb.head
-    if verb.dep_ in ("xcomp", "ccomp") and head is not verb:
-        if head.lower_ == "going" or head.lemma_ in ("go", "let", "want", "like", "be"):
-            for c in head.children:
-                if c.dep_ in ("nsubj", "dobj") and c.lower_ in ("i", "we", "me", "us"):
-                    return c
-    if verb.dep_ == "conj" and verb.head.pos_ in ("VERB", "AUX"):
-        return _first_person_subject(verb.head)
-    return None
+_FIRST_PERSON = _hashes(["i", "we", "me", "us"])
+_FIRST_PERSON_SUBJECTS = _hashes(["i", "we"])
+_SUBJECT_DEPS = _hashes(["nsubj", "nsubjpass"])
+_PERSON_DEPS = _hashes(["nsubj", "dobj"])  # "I want", "let me", "want us"
+_COMPLEMENT_DEPS = _hashes(["xcomp", "ccomp"])
+_GOING = _ids["going"]
+_CONTROL_LEMMAS = _hashes(["go", "let", "want", "like", "be"])
+_CONJ = _ids["conj"]
+_XCOMP = _ids["xcomp"]
+_AUX_DEPS = _hashes(["aux", "auxpass"])
+_FUTURE_AUX_IDS = _hashes(_FUTURE_AUX)
+_PAST_ACTION_IDS = _hashes(_PAST_ACTIONS)
+_LET, _HAVE, _BE = _ids["let"], _ids["have"], _ids["be"]
+
+
+_Children = tuple[dict[int, int], dict[int, int]]
+
+
+def _first_person_children(v: DocView) -> _Children:
+    """Token -> its first child that is a first-person subject ("I", "we"), and token -> its
+    first child that is a first-person subject or object ("I", "we", "me", "us")."""
+    subjects: dict[int, int] = {}
+    persons: dict[int, int] = {}
+    lower, dep, head = v.lower, v.dep, v.head
+    for j in [j for j, w in enumerate(lower) if w in _FIRST_PERSON]:
+        h = head[j]
+        if h == j:
+            continue
+        if dep[j] in _SUBJECT_DEPS and lower[j] in _FIRST_PERSON_SUBJECTS:
+            subjects.setdefault(h, j)
+        if dep[j] in _PERSON_DEPS:
+            persons.setdefault(h, j)
+    return subjects, persons
+
+
+def _first_person_subject(v: DocView, i: int, children: _Children) -> int | None:
+    """The first-person subject of verb ``i``: its own ("I'll call"), that of the verb it
+    complements ("let me fix", "we're going to call") or of the verb it is conjoined with
+    ("we refunded and credited"); None if it has none. ``children`` is
+    :func:`_first_person_children` of ``v``."""
+    subjects, persons = children
+    while i not in subjects:
+        h, d = v.head[i], v.dep[i]
+        if (d in _COMPLEMENT_DEPS and h != i and h in persons
+                and (v.lower[h] == _GOING or v.lemma[h] in _CONTROL_LEMMAS)):
+            return persons[h]
+        if d != _CONJ or v.pos[h] not in (VERB, AUX):
+            return None
+        i = h
+    return subjects[i]
 
 
 def commitment_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
     """First-person commitments to an action: "I'll call you", "we've refunded", "let me fix"."""
     time_spans = hits.get("time", [])
-    for i in range(len(v)):
-        if v.pos[i] != VERB or v.lemma[i] in _NOT_ACTION_IDS:
+    children = None
+    for i, (pos, lemma) in enumerate(zip(v.pos, v.lemma)):
+        if pos != VERB or lemma in _NOT_ACTION_IDS:
             continue
-        verb = doc[i]
-        subj = _first_person_subject(verb)
-        if subj is None:
+        if children is None:
+            children = _first_person_children(v)
+        j = _first_person_subject(v, i, children)
+        if j is None:
             continue
+        verb, subj = doc[i], doc[j]
         s_start, s_end = v.sent_tokens(i)
         sent_lo, sent_hi = v.sent_chars(i)
         if subj.lower_ == "we" and v.text[sent_lo:sent_hi].rstrip().endswith("?"):
             continue
-        auxes = [c for c in verb.children if c.dep_ in ("aux", "auxpass")]
-        head = verb.head
-        future = any(a.norm_ in _FUTURE_AUX or a.lower_ in _FUTURE_AUX for a in auxes)
-        future = future or (verb.dep_ == "xcomp" and head.lower_ == "going")
-        future = future or (verb.dep_ in ("xcomp", "ccomp") and head.lemma_ == "let")
-        perfect = verb.tag_ == "VBN" and any(a.lemma_ == "have" for a in auxes)
-        progressive = verb.tag_ == "VBG" and any(a.lemma_ == "be" for a in auxes)
-        past = verb.tag_ == "VBD" and verb.lemma_ in _PAST_ACTIONS
+        auxes = [c for c in verb.children if c.dep in _AUX_DEPS]
+        h, dep, tag = v.head[i], v.dep[i], verb.tag_
+        future = any(a.norm in _FUTURE_AUX_IDS or a.lower in _FUTURE_AUX_IDS for a in auxes)
+        future = future or (dep == _XCOMP and v.lower[h] == _GOING)
+        future = future or (dep in _COMPLEMENT_DEPS and v.lemma[h] == _LET)
+        perfect = tag == "VBN" and any(a.lemma == _HAVE for a in auxes)
+        progressive = tag == "VBG" and any(a.lemma == _BE for a in auxes)
+        past = tag == "VBD" and v.lemma[i] in _PAST_ACTION_IDS
         if not (future or perfect or progressive or past):
             continue
-        if is_negated(doc[i:i + 1]) or (verb.dep_ == "xcomp" and is_negated(doc[head.i:head.i + 1])):
+        if is_negated(doc[i:i + 1]) or (dep == _XCOMP and is_negated(doc[h:h + 1])):
             continue
         start = min([subj] + auxes, key=lambda t: t.i)
         if not s_start <= start.i < s_end:
@@ -277,10 +320,13 @@ def commitment_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hit
 def blame_and_passive_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
     """Blame on the customer ("you failed to", "you entered the wrong...") and agentless
     passives that hide who made a fault ("mistakes were made")."""
-    for i in range(len(v)):
+    any_wrong = not _WRONG_IDS.isdisjoint(v.lower)
+    for i in [i for i, d in enumerate(v.dep) if d == _NSUBJ or d == _NSUBJPASS]:
         dep = v.dep[i]
         if dep == _NSUBJ and v.lower[i] == _YOU and v.pos[v.head[i]] == VERB:
             h = v.head[i]
+            if not any_wrong and v.lemma[h] not in _FAILURE_IDS:
+                continue  # neither a failure verb nor "wrong" anywhere: no blame
             verb = doc[h]
             sent_lo, sent_hi = v.sent_chars(h)
             if inside(quoted, v.idx[i], v.ends[i]) or v.text[sent_lo:sent_hi].rstrip().endswith("?"):
@@ -311,36 +357,21 @@ _CONTENT_POS = frozenset({NOUN, PROPN, VERB, ADJ})
 def content_tokens(v: DocView) -> list[int]:
     """Indices of content tokens: numbers and anything with a digit, and nouns, proper nouns,
     verbs and adjectives that are not stop words or generic service words."""
-    text = v.text
-    out = []
-    for i in range(len(v)):
-        if v.num[i] or _has_digit(text, v.idx[i], v.ends[i]):
-            out.append(i)
-        elif (v.pos[i] in _CONTENT_POS and not v.stop[i] and v.ends[i] - v.idx[i] > 2
-              and v.lemma[i] not in _GENERIC_IDS):
-            out.append(i)
-    return out
-
-
-_DIGIT = re.compile(r"\d")
-
-
-def _has_digit(text: str, a: int, b: int) -> bool:
-    return _DIGIT.search(text, a, b) is not None
+    digits, num, pos, stop, lemma, idx, ends = v.digits, v.num, v.pos, v.stop, v.lemma, v.idx, v.ends
+    return [i for i in range(len(v))
+            if num[i] or i in digits
+            or (pos[i] in _CONTENT_POS and not stop[i] and ends[i] - idx[i] > 2
+                and lemma[i] not in _GENERIC_IDS)]
 
 
 def specific_tokens(v: DocView) -> list[int]:
     """Numbers, amounts, references and names (proper nouns not opening a sentence)."""
-    text = v.text
+    text, digits, pos, alpha, idx, ends = v.text, v.digits, v.pos, v.alpha, v.idx, v.ends
     sent_starts = {a for a, _ in v.sents}
-    out = []
-    for i in range(len(v)):
-        a, b = v.idx[i], v.ends[i]
-        if _has_digit(text, a, b) or text[a:b] in _CURRENCY:
-            out.append(i)
-        elif v.pos[i] == PROPN and v.alpha[i] and i not in sent_starts:
-            out.append(i)
-    return out
+    return [i for i in range(len(v))
+            if i in digits
+            or (ends[i] - idx[i] == 1 and text[idx[i]] in _CURRENCY)
+            or (pos[i] == PROPN and alpha[i] and i not in sent_starts)]
 
 
 _CURRENCY = frozenset("£$€¥")
@@ -414,10 +445,22 @@ def early_address_hits(v: DocView, has_context: bool, hits: Hits) -> None:
         _add(hits, "early_address", (lo, hi))
 
 
+def _last_lines(text: str, k: int) -> list[tuple[int, str]]:
+    """The last ``k`` lines of ``text`` that are not blank, as (start, line), in text order."""
+    out: list[tuple[int, str]] = []
+    end = len(text)
+    while end >= 0 and len(out) < k:
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end]
+        if line.strip():
+            out.append((start, line))
+        end = start - 1
+    return out[::-1]
+
+
 def signoff_hits(text: str, hits: Hits) -> None:
     """A named person writing: a sign-off with a first name, or "my name is ..."."""
-    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
-    tail = [(s, line) for s, line in lines if line.strip()][-3:]
+    tail = _last_lines(text, 3)
     found = False
     for start, line in reversed(tail if len(tail) > 1 else []):
         stripped = line.strip()
@@ -430,10 +473,12 @@ def signoff_hits(text: str, hits: Hits) -> None:
             found = True
             break
     if not found:
-        m = _SIGNED_INLINE.search(text)
+        m = _SIGNED_AT_START.match(text) or _SIGNED_AFTER.search(text)
         if m and m.group("name") not in _NOT_NAMES:
             _add(hits, "human_voice", (m.start("name"), m.end("name")))
             found = True
+    if not any(map(text.__contains__, _INTRODUCTIONS)):
+        return  # the regular expression needs one of them
     for m in _SELF_INTRO.finditer(text):
         if m.group("name") not in _NOT_NAMES:
             _add(hits, "human_voice", (m.start(), m.end("name")))
@@ -454,4 +499,6 @@ def style_hits(text: str, hits: Hits, ctx: Signals | None, quoted: Sequence[tupl
 
 
 def emoji_count(text: str) -> int:
+    if text.isascii():  # no emoji (a constant-time test)
+        return 0
     return len(_EMOJI.findall(text))

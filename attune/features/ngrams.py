@@ -26,10 +26,9 @@ def _norm(word: str) -> str:
 def ngrams(v: DocView) -> list[Gram]:
     """Unigrams and bigrams of words (punctuation and spaces skipped, digits mapped to 0),
     each with the character span it covers."""
-    text = v.text
-    words = [(_norm(text[v.idx[i]:v.ends[i]]), v.idx[i], v.ends[i])
-             for i in range(len(v)) if not v.punct[i] and not v.space[i]]
-    bigrams = [(a[0] + " " + b[0], a[1], b[2]) for a, b in zip(words, words[1:])]
+    text, idx, ends = v.text, v.idx, v.ends
+    words = [(_norm(text[idx[i]:ends[i]]), idx[i], ends[i]) for i in v.words]
+    bigrams = [(f"{a[0]} {b[0]}", a[1], b[2]) for a, b in zip(words, words[1:])]
     return words + bigrams
 
 
