@@ -14,12 +14,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..dimensions import MAX_LEVEL
-
-LEVEL_VALUES = np.arange(MAX_LEVEL + 1, dtype=np.float64)
+from .linear import LevelOutputs
 
 
-class LevelClassifier(ClassifierMixin, BaseEstimator):
+class LevelClassifier(LevelOutputs, ClassifierMixin, BaseEstimator):
     """Multinomial logistic regression for one dimension over standardised dense features,
     optionally followed by sparse n-gram columns.
 
@@ -133,21 +131,6 @@ class LevelClassifier(ClassifierMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         Z = self._design(self._check(X))
         return self.model_.predict(Z)
-
-    def level_proba(self, X) -> np.ndarray:
-        """Probabilities over all four levels 0-3, shape (n_samples, 4); zero for a level
-        unseen in training."""
-        return self._pad_levels(self.predict_proba(X))
-
-    def _pad_levels(self, p: np.ndarray) -> np.ndarray:
-        """Class probabilities as columns 0-3, zero for a level unseen in training."""
-        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
-        out[:, self.classes_.astype(int)] = p
-        return out
-
-    def expected_level(self, X) -> np.ndarray:
-        """The expected level, 0-3, under the predicted distribution."""
-        return self.level_proba(X) @ LEVEL_VALUES
 
     def level_proba_and_contributions(self, X) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`level_proba` and :meth:`contributions` in one pass over the design."""

@@ -19,7 +19,27 @@ from scipy import sparse
 from ..dimensions import MAX_LEVEL
 
 
-class LinearLevels:
+class LevelOutputs:
+    """What a level model derives from its :meth:`predict_proba` over the levels in its
+    ``classes_`` (shared by the scikit-learn estimator and its numpy copy)."""
+
+    def level_proba(self, X) -> np.ndarray:
+        """Probabilities over all four levels 0-3, shape (n_samples, 4); zero for a level
+        unseen in training."""
+        return self._pad_levels(self.predict_proba(X))
+
+    def _pad_levels(self, p: np.ndarray) -> np.ndarray:
+        """Class probabilities as columns 0-3, zero for a level unseen in training."""
+        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
+        out[:, self.classes_.astype(int)] = p
+        return out
+
+    def expected_level(self, X) -> np.ndarray:
+        """The expected level, 0-3, under the predicted distribution."""
+        return self.level_proba(X) @ np.arange(MAX_LEVEL + 1, dtype=np.float64)
+
+
+class LinearLevels(LevelOutputs):
     """One dimension's level model: standardise the dense features, append the weighted
     n-gram columns, take a softmax of the linear logits divided by the calibration temperature.
 
@@ -113,19 +133,6 @@ class LinearLevels:
 
     def predict(self, X) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
-
-    def level_proba(self, X) -> np.ndarray:
-        """Probabilities over all four levels 0-3 (zero for a level unseen in training)."""
-        return self._pad_levels(self.predict_proba(X))
-
-    def _pad_levels(self, p: np.ndarray) -> np.ndarray:
-        out = np.zeros((p.shape[0], MAX_LEVEL + 1))
-        out[:, self.classes_.astype(int)] = p
-        return out
-
-    def expected_level(self, X) -> np.ndarray:
-        """The expected level, 0-3, under the predicted distribution."""
-        return self.level_proba(X) @ np.arange(MAX_LEVEL + 1, dtype=np.float64)
 
     def contributions(self, X):
         """Each feature's signed contribution to the expected level, shaped like ``X`` (see
