@@ -107,8 +107,11 @@ class Scorer:
         yield from self._pipe_pairs(_pairs(texts, contexts), batch_size, n_process, on_error)
 
     def _pipe_pairs(self, pairs: Iterator[tuple[Any, Any]], batch_size: int = 64,
-                    n_process: int = 1, on_error: str = "result") -> Iterator[Result]:
-        """Score an iterator of ``(text, context)`` pairs lazily, in order."""
+                    n_process: int = 1, on_error: str = "result",
+                    contexts: ContextCache | None = None) -> Iterator[Result]:
+        """Score an iterator of ``(text, context)`` pairs lazily, in order. ``contexts`` holds
+        customer messages the caller has already analysed (see :func:`analyse_contexts`),
+        keyed by their prepared text; they are not parsed again."""
         if n_process > 1 and _can_fork():
             chunks = _chunks(pairs, batch_size * 4)
             first = next(chunks, None)
@@ -118,29 +121,30 @@ class Scorer:
                 yield from self._pipe_serial(*first, batch_size, on_error)
                 return
             yield from self._pipe_processes(itertools.chain([first], chunks), batch_size,
-                                            n_process, on_error)
+                                            n_process, on_error, contexts)
             return
         # Serial: large chunks keep spaCy's batches full and share parsed contexts, while
         # memory stays bounded on inputs of any length.
         size = batch_size * (16 if n_process <= 1 else 128)
-        cache = ContextCache()  # a customer message shared by chunks is parsed once
+        cache = contexts if contexts is not None else ContextCache()  # each message parsed once
         for chunk_texts, chunk_contexts in _chunks(pairs, size):
             yield from self._pipe_serial(chunk_texts, chunk_contexts, batch_size, on_error,
                                          n_process, cache)
 
-    def _pipe_processes(self, chunks, batch_size, n_process, on_error) -> Iterator[Result]:
+    def _pipe_processes(self, chunks, batch_size, n_process, on_error,
+                        contexts: ContextCache | None = None) -> Iterator[Result]:
         """Score chunks in forked worker processes, each with the whole scorer (parse, features,
-        model, evidence); results come back in input order. At most ``2 * n_process`` chunks
-        are in flight, so memory stays flat however long the input is."""
+        model, evidence) and a copy of ``contexts``; results come back in input order. At most
+        ``2 * n_process`` chunks are in flight, so memory stays flat however long the input is."""
         import multiprocessing
         from collections import deque
 
-        global _WORKER
-        _WORKER = self
+        global _WORKER, _WORKER_CACHE
+        _WORKER, _WORKER_CACHE = self, contexts
         try:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(n_process) as pool:
-                _WORKER = None  # the workers hold their copy; the parent needs none
+                _WORKER, _WORKER_CACHE = None, None  # the workers hold their copies
                 inflight: deque = deque()
                 for chunk_texts, chunk_contexts in chunks:
                     inflight.append(pool.apply_async(
@@ -150,7 +154,7 @@ class Scorer:
                 while inflight:
                     yield from inflight.popleft().get()
         finally:
-            _WORKER = None
+            _WORKER, _WORKER_CACHE = None, None
 
     def _pipe_serial(self, texts, ctx_list, batch_size, on_error, n_process=1,
                      cache: ContextCache | None = None) -> Iterator[Result]:
@@ -271,6 +275,34 @@ def _score_chunk(job) -> list[Result]:
     if _WORKER_CACHE is None:
         _WORKER_CACHE = ContextCache()
     return list(_WORKER._pipe_serial(texts, contexts, batch_size, on_error, 1, _WORKER_CACHE))
+
+
+def analyse_contexts(scorer: Scorer, messages: Iterable[Any], batch_size: int = 64,
+                     cache: ContextCache | None = None) -> list[Any]:
+    """Parse and analyse customer messages once: their :class:`~attune.features.ContextInfo`
+    (None for a message that is missing or blank), in order, each also stored in ``cache``
+    under its prepared text, so that scoring replies to them with that cache
+    (``Scorer._pipe_pairs(..., contexts=cache)``) does not parse them again."""
+    from .features import analyse_context
+    from .pipeline import disabled_components
+
+    prepared: list[_text.Prepared | None] = []
+    for message in messages:
+        try:
+            prepared.append(_text.prepare(_text.check_text(message)))
+        except InputError:
+            prepared.append(None)
+    known = cache if cache is not None else {}
+    todo = {p.text: p for p in prepared if p is not None and p.text not in known}
+    docs = scorer.nlp.pipe([p.parse for p in todo.values()], batch_size=batch_size,
+                           disable=disabled_components(scorer.nlp))
+    found = {key: analyse_context(doc, p.parse) for (key, p), doc in zip(todo.items(), docs)}
+    out = [None if p is None else found[p.text] if p.text in found else known[p.text]
+           for p in prepared]
+    if cache is not None:
+        for key, info in found.items():
+            cache[key] = info
+    return out
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

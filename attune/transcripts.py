@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import _text
 from .dimensions import DIMENSIONS, HIGH_FROM, LOW_BELOW
-from .errors import DataError, InputError
+from .errors import DataError
 from .frame import _cached_scorer, _join, added_columns, require_pandas
 from .io.rows import result_row
 
@@ -231,6 +231,8 @@ def score_transcripts(
         if name is not None and name not in df.columns:
             raise DataError(f"no {what} column {name!r} in the transcripts (columns: {listed})")
     customers = {str(c).strip().lower() for c in ([customer] if isinstance(customer, str) else customer)}
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     scorer = scorer if scorer is not None else _cached_scorer(None, None, False)
 
     order = _turn_order(pd, df, conversation, timestamp)
@@ -256,9 +258,20 @@ def score_transcripts(
             contexts[i] = "\n".join(customer_block) or None
         last_role = roles[i] if roles[i] is not None else last_role
 
+    # customer turns are parsed once: for their emotion here, and (most agent turns answer a
+    # single customer turn) as the context of the agent turn after them
+    from ._parsing import ContextCache
+    from .scorer import analyse_contexts
+
+    cust_rows = [i for i in range(len(df)) if roles[i] == "customer"]
+    analysed = ContextCache(maxsize=max(4096, len(cust_rows)))
+    emotion = _emotions(analyse_contexts(
+        scorer, [texts[i].strip() if isinstance(texts[i], str) else texts[i] for i in cust_rows],
+        batch_size, analysed))
     agent_rows = [i for i in range(len(df)) if roles[i] == "agent"]
-    results = scorer.score_many([texts[i] for i in agent_rows], [contexts[i] for i in agent_rows],
-                                batch_size=batch_size, n_process=n_process)
+    results = list(scorer._pipe_pairs(zip([texts[i] for i in agent_rows],
+                                          [contexts[i] for i in agent_rows]),
+                                      batch_size, n_process, contexts=analysed))
     rows: list[dict[str, Any]] = [dict.fromkeys(added_columns()) for _ in range(len(df))]
     kept: dict[Any, Any] = {}
     for i, r in zip(agent_rows, results):
@@ -268,8 +281,6 @@ def score_transcripts(
         if role is None:
             rows[i]["error"] = f"no {speaker!r} value; cannot tell a customer turn from an agent turn"
 
-    cust_rows = [i for i in range(len(df)) if roles[i] == "customer"]
-    emotion = _emotions(scorer, [texts[i] for i in cust_rows], batch_size)
     turns = _join(pd, df, rows, "")
     turns.insert(len(df.columns), "role", pd.Series(roles, index=df.index, dtype=object))
     turns.insert(len(df.columns) + 1, "context",
@@ -344,28 +355,18 @@ def _turn_order(pd, df, conversation, timestamp) -> list[int]:
     return keys["pos"].tolist()
 
 
-def _emotions(scorer: "Scorer", texts: Sequence[Any], batch_size: int) -> list[tuple[int, list[str]]]:
-    """Emotion signals of customer turns: how many, and their families."""
-    from .features.context import EMOTION_FAMILIES, signals
-    from .pipeline import disabled_components
+def _emotions(analysed: Sequence[Any]) -> list[tuple[int, list[str]]]:
+    """Emotion signals of analysed customer turns (None: missing or blank): how many, and
+    their families."""
+    from .features.context import EMOTION_FAMILIES
 
-    prepared = []
-    for t in texts:
-        try:
-            prepared.append(_text.prepare(_text.check_text(t)))
-        except InputError:
-            prepared.append(None)
-    good = [p for p in prepared if p is not None]
-    docs = iter(scorer.nlp.pipe([p.parse for p in good], batch_size=batch_size,
-                                disable=disabled_components(scorer.nlp)))
     out = []
-    for p in prepared:
-        if p is None:
+    for info in analysed:
+        if info is None:
             out.append((0, []))
             continue
-        s = signals(next(docs), p.text)
-        fams = [f for f in EMOTION_FAMILIES if s.count(f)]
-        out.append((s.emotion, fams))
+        s = info.signals
+        out.append((s.emotion, [f for f in EMOTION_FAMILIES if s.count(f)]))
     return out
 
 

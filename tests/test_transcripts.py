@@ -139,3 +139,25 @@ def test_a_conversation_renders_with_the_agent_turns_highlighted(report):
     assert "Hi, my engineer didn&#x27;t come." in html or "Hi, my engineer didn't come." in html
     with pytest.raises(KeyError):
         report.conversation("nope")
+
+
+def test_a_customer_turn_is_parsed_once_for_its_emotion_and_as_context(scorer, frame, monkeypatch):
+    """Customer messages are analysed once (the same message in three conversations too) and
+    reused as the context of the agent turn after them; only a block of several customer turns
+    (c2) is parsed again, joined."""
+    parsed: list[str] = []
+    pipe = scorer.nlp.pipe
+
+    def counting(texts, *args, **kwargs):
+        texts = list(texts)
+        parsed.extend(texts)
+        return pipe(texts, *args, **kwargs)
+
+    monkeypatch.setattr(scorer.nlp, "pipe", counting)
+    report = score_transcripts(frame, timestamp="timestamp", scorer=scorer)
+    monkeypatch.undo()
+    customer = [r[4] for r in ROWS if r[1] and r[1].lower() == "customer"]
+    agent = [r[4] for r in ROWS if r[1] == "agent"]
+    joined = "Hi, my engineer didn't come.\n" + ANGRY
+    assert sorted(parsed) == sorted(list(set(customer)) + agent + [joined])
+    assert report.turns["emotion"].notna().sum() == len(customer)
