@@ -110,15 +110,16 @@ class Scorer:
                     n_process: int = 1, on_error: str = "result",
                     contexts: ContextCache | None = None) -> Iterator[Result]:
         """Score an iterator of ``(text, context)`` pairs lazily, in order. ``contexts`` holds
-        customer messages the caller has already analysed (see :func:`analyse_contexts`),
-        keyed by their prepared text; they are not parsed again."""
+        customer messages the caller has already analysed (see
+        :func:`attune._parsing.analyse_contexts`), keyed by their prepared text; they are not
+        parsed again."""
         if n_process > 1 and _can_fork():
             chunks = _chunks(pairs, batch_size * 4)
             first = next(chunks, None)
             if first is None:
                 return
             if len(first[0]) <= batch_size:  # the whole input fits one batch: no workers
-                yield from self._pipe_serial(*first, batch_size, on_error)
+                yield from self._pipe_serial(*first, batch_size, on_error, 1, contexts)
                 return
             yield from self._pipe_processes(itertools.chain([first], chunks), batch_size,
                                             n_process, on_error, contexts)
@@ -275,34 +276,6 @@ def _score_chunk(job) -> list[Result]:
     if _WORKER_CACHE is None:
         _WORKER_CACHE = ContextCache()
     return list(_WORKER._pipe_serial(texts, contexts, batch_size, on_error, 1, _WORKER_CACHE))
-
-
-def analyse_contexts(scorer: Scorer, messages: Iterable[Any], batch_size: int = 64,
-                     cache: ContextCache | None = None) -> list[Any]:
-    """Parse and analyse customer messages once: their :class:`~attune.features.ContextInfo`
-    (None for a message that is missing or blank), in order, each also stored in ``cache``
-    under its prepared text, so that scoring replies to them with that cache
-    (``Scorer._pipe_pairs(..., contexts=cache)``) does not parse them again."""
-    from .features import analyse_context
-    from .pipeline import disabled_components
-
-    prepared: list[_text.Prepared | None] = []
-    for message in messages:
-        try:
-            prepared.append(_text.prepare(_text.check_text(message)))
-        except InputError:
-            prepared.append(None)
-    known = cache if cache is not None else {}
-    todo = {p.text: p for p in prepared if p is not None and p.text not in known}
-    docs = scorer.nlp.pipe([p.parse for p in todo.values()], batch_size=batch_size,
-                           disable=disabled_components(scorer.nlp))
-    found = {key: analyse_context(doc, p.parse) for (key, p), doc in zip(todo.items(), docs)}
-    out = [None if p is None else found[p.text] if p.text in found else known[p.text]
-           for p in prepared]
-    if cache is not None:
-        for key, info in found.items():
-            cache[key] = info
-    return out
 
 
 def load(model: str | Path | None = None, spacy_model: SpacyModel = None, trust: bool = False) -> Scorer:

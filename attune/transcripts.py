@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from . import _text
 from .dimensions import DIMENSIONS, HIGH_FROM, LOW_BELOW
-from .errors import DataError
+from .errors import DataError, InputError
 from .frame import _cached_scorer, _join, added_columns, require_pandas
 from .io.rows import result_row
 
@@ -260,14 +260,14 @@ def score_transcripts(
 
     # customer turns are parsed once: for their emotion here, and (most agent turns answer a
     # single customer turn) as the context of the agent turn after them
-    from ._parsing import ContextCache
-    from .scorer import analyse_contexts
+    from ._parsing import ContextCache, analyse_contexts
 
     cust_rows = [i for i in range(len(df)) if roles[i] == "customer"]
+    messages = [_prepared(texts[i].strip() if isinstance(texts[i], str) else texts[i])
+                for i in cust_rows]
     analysed = ContextCache(maxsize=max(4096, len(cust_rows)))
-    emotion = _emotions(analyse_contexts(
-        scorer, [texts[i].strip() if isinstance(texts[i], str) else texts[i] for i in cust_rows],
-        batch_size, analysed))
+    info = analyse_contexts(scorer.nlp, messages, batch_size, cache=analysed)
+    emotion = _emotions([info[m.text] if m is not None else None for m in messages])
     agent_rows = [i for i in range(len(df)) if roles[i] == "agent"]
     results = list(scorer._pipe_pairs(zip([texts[i] for i in agent_rows],
                                           [contexts[i] for i in agent_rows]),
@@ -355,6 +355,14 @@ def _turn_order(pd, df, conversation, timestamp) -> list[int]:
     return keys["pos"].tolist()
 
 
+def _prepared(text) -> "_text.Prepared | None":
+    """A customer turn ready to parse, or None when it is missing or blank."""
+    try:
+        return _text.prepare(_text.check_text(text))
+    except InputError:
+        return None
+
+
 def _emotions(analysed: Sequence[Any]) -> list[tuple[int, list[str]]]:
     """Emotion signals of analysed customer turns (None: missing or blank): how many, and
     their families."""
@@ -426,17 +434,17 @@ def _score_stats(group) -> dict[str, float]:
     return out
 
 
+_NO_MOMENTS = dict.fromkeys(("moments", *RESPONSES), 0)
+
+
 def _response_counts_by(moments, key: str) -> dict[Any, dict[str, int]]:
     """Moments and their responses counted per value of ``key``, in one pass."""
     out: dict[Any, dict[str, int]] = {}
     for value, response in zip(moments[key].tolist(), moments["response"].tolist()):
-        counts = out.setdefault(value, dict.fromkeys(("moments", *RESPONSES), 0))
+        counts = out.setdefault(value, dict(_NO_MOMENTS))
         counts["moments"] += 1
         counts[response] += 1
     return out
-
-
-_NO_MOMENTS = dict.fromkeys(("moments", *RESPONSES), 0)
 
 
 def _conversations(pd, turns, conversation, agent, moments):
