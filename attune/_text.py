@@ -5,8 +5,10 @@ from __future__ import annotations
 import html
 import math
 import re
-from html.parser import HTMLParser
 from dataclasses import dataclass
+from html.parser import HTMLParser
+
+import numpy as np
 
 from .errors import InputError
 
@@ -17,12 +19,11 @@ before scoring; the result says so in ``Result.warnings``."""
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # same-length replacements so offsets into the parsed text are offsets into Result.text
 _QUOTES = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'}
-_NORMALISE = str.maketrans(_QUOTES)
 
 
 def normalise_quotes(text: str) -> str:
-    """``text.translate(_NORMALISE)``, faster: ASCII text has no curly quotes, and a few
-    ``str.replace`` scans beat ``translate``'s per-character lookups."""
+    """Curly quotes made straight (ASCII text has none; a few ``str.replace`` scans beat
+    ``str.translate``'s per-character lookups)."""
     if text.isascii():
         return text
     for curly, plain in _QUOTES.items():
@@ -187,7 +188,6 @@ def looks_english(parse_doc, text: str | None = None) -> bool:
     """A cheap check that a parsed text is English: mostly Latin letters, and (with four words
     or more) enough common English function words. ``text`` is the parsed text, when the
     caller has it (``Doc.text`` rebuilds it from the tokens)."""
-    import numpy as np
     from spacy.attrs import IS_ALPHA, IS_STOP
 
     text = parse_doc.text if text is None else text

@@ -68,8 +68,9 @@ def batch_evidence(
 ) -> list[tuple[Evidence, ...]]:
     """The evidence of ``dimension`` for each text of a batch, strongest first.
 
-    ``contributions`` has one row per text (:meth:`LevelClassifier.contributions`) and
-    ``levels`` the texts' probabilities of the levels 0-3 (:meth:`LevelClassifier.level_proba`);
+    ``contributions`` has one row per text, dense or sparse (the level model's
+    ``level_proba_and_contributions``), and ``levels`` the texts' probabilities of the levels
+    0-3;
     ``units`` is :func:`unit_batch_for` of the batch, built once for the six dimensions.
     """
     selector = getattr(model, "rationale", None)
@@ -137,7 +138,7 @@ def evidence_for(
     table = cue_table()
     scale = 100.0 / MAX_LEVEL
     out: list[Evidence] = []
-    by_cue = _features_by_cue(feature_names)
+    by_cue = cue_columns(feature_names)
     for cue, spans in features.hits.items():
         if not spans:
             continue
@@ -181,9 +182,6 @@ REPLY_ONLY_CUES = frozenset({
     "clarifying_question", "apology", "full_apology", "early_address", "validation", "ownership",
 })
 """Positive or missing-cue suggestions that only make sense in answer to a customer message."""
-
-
-_features_by_cue = cue_columns  # cue name -> the feature columns its spans are evidence of
 
 
 @lru_cache(maxsize=16)

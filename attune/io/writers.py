@@ -23,7 +23,6 @@ from .rows import FLOAT_COLUMNS
 WRITABLE = (".csv", ".jsonl", ".parquet")
 
 
-
 class RowWriter:
     """Write output rows to ``path`` through a partial file; resume an interrupted job.
 

@@ -18,9 +18,9 @@ import json
 import logging
 import platform
 import warnings
-from operator import itemgetter
 from dataclasses import dataclass, field
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Sequence
 

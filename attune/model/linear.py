@@ -160,19 +160,19 @@ class LinearLevels(LevelOutputs):
         n, nd = dense_c.shape
         grams = grams.tocsr()
         grams.sort_indices()
+        rows = np.repeat(np.arange(n), np.diff(grams.indptr))
         if self.ngram_weight and grams.nnz:
-            rows = np.repeat(np.arange(n), np.diff(grams.indptr))
             gram_c = np.einsum("nk,nk->n", A[rows], self._gram_w[grams.indices]) * grams.data
         else:
             gram_c = np.zeros(grams.nnz)
-        per_row = nd + np.diff(grams.indptr)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(per_row, out=indptr[1:])
+        # row r holds its nd dense entries, then its n-grams: everything before it is r * nd
+        # dense entries and the n-grams of the rows before, so n-gram k of row r sits at
+        # k + (r + 1) * nd
+        indptr = grams.indptr.astype(np.int64) + nd * np.arange(n + 1)
+        gram_pos = np.arange(grams.nnz) + nd * (rows + 1)
         data = np.empty(indptr[-1])
         indices = np.empty(indptr[-1], dtype=np.int64)
         is_dense = np.ones(indptr[-1], dtype=bool)
-        gram_pos = (np.repeat(indptr[:-1] + nd, np.diff(grams.indptr))
-                    + np.arange(grams.nnz) - np.repeat(grams.indptr[:-1], np.diff(grams.indptr)))
         is_dense[gram_pos] = False
         data[is_dense] = dense_c.ravel()
         indices[is_dense] = np.tile(np.arange(nd), n)

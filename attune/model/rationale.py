@@ -162,9 +162,6 @@ class UnitBatch:
         return np.repeat(reduce(values, self.bounds[:-1][nonempty]), counts[nonempty])
 
 
-_cue_features = cue_columns  # cue name -> the feature columns its spans are evidence of
-
-
 def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts: Sequence[str],
                features: Sequence[Features], cues: Sequence[str] | None = None,
                grams: GramIndex | None = None) -> UnitBatch:
@@ -177,7 +174,7 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
     """
     cues = tuple(cue_table()) if cues is None else tuple(cues)
     cue_index = {c: i for i, c in enumerate(cues)}
-    by_cue = _cue_features(feature_names)
+    by_cue = cue_columns(feature_names)
     n_dense = len(feature_names)
     rows: list[Unit] = []
     questions: list[bool] = []
