@@ -91,7 +91,11 @@ def batch_evidence(
         start, end = int(units.start[u]), int(units.end[u])
         out[k].append(Evidence(start, end, texts[k][start:end], cues.get(int(u), "phrase"),
                                dimension, float(effect[u])))
-    return [tuple(sorted(ev, key=lambda e: -abs(e.effect))) for ev in out]
+    return [tuple(sorted(ev, key=_strength)) if len(ev) > 1 else tuple(ev) for ev in out]
+
+
+def _strength(e: Evidence) -> float:
+    return -abs(e.effect)
 
 
 def _row(contributions, k: int) -> np.ndarray:
@@ -103,22 +107,33 @@ def _row(contributions, k: int) -> np.ndarray:
 
 def _strongest_cues(dimension, units, located, chosen, cue_names) -> dict[int, str]:
     """For each chosen unit, the cue whose located contribution is largest among those that
-    moved the score the way the codebook says they should (a cue of ``dimension`` first)."""
+    moved the score the way the codebook says they should (a cue of ``dimension`` first; of
+    equal ones, the first located)."""
+    keep = np.flatnonzero(chosen[units.loc_unit] & (units.loc_cue >= 0) & (located != 0))
+    if not len(keep):
+        return {}
+    sign, own = _cue_signs(tuple(cue_names), dimension)
+    # the located entries of each (unit, cue), summed in order of location
+    pairs, first, inverse = np.unique(units.loc_unit[keep] * len(sign) + units.loc_cue[keep],
+                                      return_index=True, return_inverse=True)
+    totals = np.bincount(inverse.ravel(), located[keep], minlength=len(pairs))
+    unit, cue = np.divmod(pairs, len(sign))
+    agree = totals * sign[cue] > 0
+    unit, cue, totals, first = unit[agree], cue[agree], totals[agree], first[agree]
+    # per unit: own dimension's cues first, then the largest, then the first located
+    order = np.lexsort((first, -np.abs(totals), ~own[cue], unit))
+    best = order[np.r_[True, unit[order][1:] != unit[order][:-1]]] if len(order) else order
+    return {int(unit[b]): cue_names[cue[b]] for b in best}
+
+
+@lru_cache(maxsize=64)
+def _cue_signs(cue_names: tuple[str, ...], dimension: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per cue of ``cue_names``: its sign in the codebook (0 for a name that is not a listed
+    cue) and whether it belongs to ``dimension``."""
     table = cue_table()
-    keep = chosen[units.loc_unit] & (units.loc_cue >= 0) & (located != 0)
-    totals: dict[tuple[int, int], float] = {}
-    for u, c, v in zip(units.loc_unit[keep], units.loc_cue[keep], located[keep]):
-        key = (int(u), int(c))
-        totals[key] = totals.get(key, 0.0) + float(v)
-    best: dict[int, tuple[tuple[bool, float], str]] = {}
-    for (u, c), v in totals.items():
-        info = table.get(cue_names[c])
-        if info is None or v * info.sign <= 0:
-            continue
-        rank = (info.dimension == dimension, abs(v))
-        if u not in best or rank > best[u][0]:
-            best[u] = (rank, cue_names[c])
-    return {u: name for u, (_, name) in best.items()}
+    sign = np.array([table[c].sign if c in table else 0 for c in cue_names], dtype=np.float64)
+    own = np.array([c in table and table[c].dimension == dimension for c in cue_names], dtype=bool)
+    return sign, own
 
 
 def evidence_for(
@@ -163,7 +178,7 @@ def evidence_for(
             merged[key] = Evidence(e.start, e.end, e.text, e.cue, dimension, prev.effect + e.effect)
         else:
             merged[key] = e
-    return tuple(sorted(merged.values(), key=lambda e: -abs(e.effect)))
+    return tuple(sorted(merged.values(), key=_strength))
 
 
 GENERIC_SUGGESTIONS_NO_CONTEXT = {
@@ -229,28 +244,62 @@ def _phrase_evidence(dimension, text, features, n_dense, contributions, vocabula
     return out
 
 
-def suggestion_for(
+@lru_cache(maxsize=64)
+def _suggestion_cues(feature_names: tuple[str, ...], dimension: str):
+    """The dimension's cues that carry a suggestion, as arrays: their names, feature columns,
+    whether each lowers the score, whether it only applies to replies, and the suggestion."""
+    table = cue_table()
+    cues = _dimension_cues(feature_names, dimension)
+    names = tuple(name for _, name in cues)
+    return (names,
+            np.array([j for j, _ in cues], dtype=np.intp),
+            np.array([table[n].sign < 0 for n in names], dtype=bool),
+            np.array([n in REPLY_ONLY_CUES for n in names], dtype=bool),
+            tuple(table[n].suggestion for n in names))
+
+
+def batch_suggestions(
     dimension: str,
-    score: float,
-    features: Features,
+    scores: Sequence[float],
+    features: Sequence[Features],
     feature_names: tuple[str, ...],
     contributions: np.ndarray,
-) -> str | None:
-    """What to change, when the score is below "high": the suggestion of the cue of this
-    dimension that cost the most (a negative cue present, or a positive cue missing)."""
-    if score >= HIGH_FROM:
-        return None
-    table = cue_table()
-    replying = features.values.get("has_context", 0.0) > 0
-    best, best_effect = None, 0.0
-    for j, name in _dimension_cues(feature_names, dimension):
-        info = table[name]
-        present = bool(features.hits.get(name)) or features.values.get(name, 0.0) > 0
-        if (info.sign < 0) != present:
-            continue
-        if not replying and not present and name in REPLY_ONLY_CUES:
-            continue  # do not ask a marketing e-mail to echo a customer who never wrote
-        effect = float(contributions[j])
-        if effect < best_effect:
-            best, best_effect = info.suggestion, effect
-    return best or (GENERIC_SUGGESTIONS if replying else GENERIC_SUGGESTIONS_NO_CONTEXT)[dimension]
+    values: np.ndarray | None = None,
+) -> list[str | None]:
+    """What to change in each text of a batch: None for a score at "high" or above, else the
+    suggestion of the costliest cue of ``dimension`` among those that can cost (a
+    negative cue present, a positive cue missing; a cue about the customer's message only in
+    a reply), or the dimension's generic suggestion when none cost anything.
+
+    ``contributions`` holds the cue features' contributions, one row per text (at least the
+    columns of ``feature_names``); ``values`` the texts' feature values in the same columns,
+    when the caller has them.
+    """
+    out: list[str | None] = [None] * len(scores)
+    low = [k for k, s in enumerate(scores) if s < HIGH_FROM]
+    if not low:
+        return out
+    names, cols, negative, reply_only, texts = _suggestion_cues(feature_names, dimension)
+    rows = [features[k] for k in low]
+    replying = np.array([f.values.get("has_context", 0.0) > 0 for f in rows], dtype=bool)
+    if len(cols):
+        if values is None:
+            present = np.array([[f.values.get(n, 0.0) > 0 for n in names] for f in rows], dtype=bool)
+        else:
+            present = np.asarray(values)[np.ix_(low, cols)] > 0
+        position = {n: m for m, n in enumerate(names)}
+        for r, f in enumerate(rows):  # a cue with spans is present whatever its value
+            for name, spans in f.hits.items():
+                if spans and name in position:
+                    present[r, position[name]] = True
+        can_cost = (present == negative) & ~(reply_only & ~present & ~replying[:, None])
+        effects = np.where(can_cost, np.asarray(contributions)[low][:, cols], 0.0)
+        worst = effects.argmin(axis=1)  # the first of equal minima, as a scan in cue order
+        costs = effects[np.arange(len(low)), worst]
+    generic = GENERIC_SUGGESTIONS, GENERIC_SUGGESTIONS_NO_CONTEXT
+    for r, k in enumerate(low):
+        if len(cols) and costs[r] < 0:
+            out[k] = texts[worst[r]]
+        else:
+            out[k] = generic[0 if replying[r] else 1][dimension]
+    return out

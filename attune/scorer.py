@@ -14,7 +14,7 @@ from . import _text
 from ._parsing import ContextCache, featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
-from .explain import batch_evidence, suggestion_for, unit_batch_for
+from .explain import batch_evidence, batch_suggestions, unit_batch_for
 from .model import AttuneModel, load_model
 from .model.linear import dense_block
 from .pipeline import SpacyModel, load_pipeline
@@ -202,20 +202,22 @@ class Scorer:
             features = [feats for _, _, feats, _ in scored]
             grams = self.model.gram_index(features)
             X = self.model.matrix(features, grams)
+            values = dense_block(X, len(names))
             units = unit_batch_for(self.model, texts, features, grams)  # shared by the six dimensions
             for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
                 est = self.model.estimators[dim]
                 proba, contrib = est.level_proba_and_contributions(X)
                 evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units)
-                cue_contrib = dense_block(contrib, len(names))
                 scores = ((proba @ _LEVELS) * 100.0 / MAX_LEVEL).tolist()
-                for k, (feats, score, p) in enumerate(zip(features, scores, proba.tolist())):
+                suggestions = batch_suggestions(dim, scores, features, names,
+                                                dense_block(contrib, len(names)), values)
+                for k, (score, p) in enumerate(zip(scores, proba.tolist())):
                     dims[k].append(DimensionScore(
                         dimension=dim,
                         score=score,
                         probabilities=tuple(p),
                         evidence=evidence[k],
-                        suggestion=suggestion_for(dim, score, feats, names, cue_contrib[k]),
+                        suggestion=suggestions[k],
                     ))
                 del contrib
         k = 0

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from spacy.attrs import DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LIKE_NUM, LOWER, POS, SENT_START
+from spacy.attrs import (DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM,
+                         LOWER, POS, SENT_START)
 from spacy.tokens import Doc
 
-_ATTRS = [POS, DEP, LOWER, LEMMA, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX]
+_ATTRS = [POS, DEP, LOWER, LEMMA, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX, LENGTH]
 _HEAD_COL = _ATTRS.index(HEAD)
 _DIGIT = re.compile(r"\d")
 
@@ -78,8 +79,8 @@ def view(doc: Doc, text: str | None = None) -> DocView:
         return DocView(doc, text, *([] for _ in range(13)), [])
     arr = doc.to_array(_ATTRS)
     head = (arr[:, _HEAD_COL].view(np.int64) + np.arange(n)).tolist()  # relative -> absolute
-    pos, dep, lower, lemma, punct, space, stop, num, alpha, _, sent_start, idx = arr.T.tolist()
-    ends = _ends(text, idx)
+    pos, dep, lower, lemma, punct, space, stop, num, alpha, _, sent_start, idx, length = arr.T.tolist()
+    ends = _ends(text, idx, length, space)
     sents: list[tuple[int, int]] = []
     sent_of = [0] * n
     if doc.has_annotation("SENT_START"):
@@ -94,14 +95,14 @@ def view(doc: Doc, text: str | None = None) -> DocView:
     return DocView(doc, text, pos, dep, lower, lemma, punct, space, stop, num, alpha, head, idx, ends, sent_of, sents)
 
 
-def _ends(text: str, idx: list[int]) -> list[int]:
-    """End character of every token (the next token's start minus its whitespace)."""
-    n = len(idx)
-    ends = []
-    for i in range(n):
-        nxt = idx[i + 1] if i + 1 < n else len(text)
-        j = nxt
+def _ends(text: str, idx: list[int], length: list[int], space: list[int]) -> list[int]:
+    """End character of every token: where its text ends, without trailing whitespace; a
+    whitespace token runs to the next token (or the end of the text)."""
+    ends = list(map(int.__add__, idx, length))
+    for i in [i for i, e in enumerate(ends) if space[i] or text[e - 1].isspace()]:
+        nxt = idx[i + 1] if i + 1 < len(idx) else len(text)
+        j = ends[i]
         while j > idx[i] and text[j - 1].isspace():
             j -= 1
-        ends.append(j if j > idx[i] else nxt)
+        ends[i] = j if j > idx[i] else nxt
     return ends

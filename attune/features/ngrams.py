@@ -8,7 +8,6 @@ evidence like any cue.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from ._view import DocView
 
@@ -17,19 +16,39 @@ Gram = tuple[str, int, int]
 _DIGITS = re.compile(r"\d")
 
 
-@lru_cache(maxsize=65536)
 def _norm(word: str) -> str:
     word = word.lower()
     return _DIGITS.sub("0", word) if not word.isalpha() else word
 
 
+_NORM_OF: dict[int, str] = {}
+"""The normal form of a word, by the hash of its lower-case form (``Token.lower``)."""
+
+
+def _norms(v: DocView, words: list[int]) -> list[str]:
+    """The normal forms of the word tokens ``words``: lower case, digits mapped to 0."""
+    lower, get = v.lower, _NORM_OF.get
+    norms = [get(lower[i]) for i in words]
+    if None in norms:
+        if len(_NORM_OF) > 500_000:  # bounded, for streams of ever-new words
+            _NORM_OF.clear()
+        text, idx, ends = v.text, v.idx, v.ends
+        for k, i in enumerate(words):
+            if norms[k] is None:
+                norms[k] = _NORM_OF[lower[i]] = _norm(text[idx[i]:ends[i]])
+    return norms
+
+
 def ngrams(v: DocView) -> list[Gram]:
     """Unigrams and bigrams of words (punctuation and spaces skipped, digits mapped to 0),
     each with the character span it covers."""
-    text, idx, ends = v.text, v.idx, v.ends
-    words = [(_norm(text[idx[i]:ends[i]]), idx[i], ends[i]) for i in v.words]
-    bigrams = [(f"{a[0]} {b[0]}", a[1], b[2]) for a, b in zip(words, words[1:])]
-    return words + bigrams
+    idx, ends, words = v.idx, v.ends, v.words
+    norms = _norms(v, words)
+    starts = [idx[i] for i in words]
+    stops = [ends[i] for i in words]
+    grams = list(zip(norms, starts, stops))
+    grams += zip(map(" ".join, zip(norms, norms[1:])), starts, stops[1:])
+    return grams
 
 
 def gram_strings(grams: list[Gram]) -> list[str]:

@@ -11,6 +11,7 @@ could rename.
 
 from __future__ import annotations
 
+from itertools import chain, repeat
 from typing import NamedTuple, Sequence
 
 import numpy as np
@@ -201,14 +202,9 @@ class NgramWeights:
     def transform(self, docs: Sequence[Sequence[str]]) -> sparse.csr_matrix:
         """One row per document (a list of n-gram strings); n-grams outside the vocabulary
         are ignored."""
-        vocab = self.vocabulary_
-        item, col = [], []
-        for k, grams in enumerate(docs):
-            found = [j for j in map(vocab.get, grams) if j is not None]
-            item.extend([k] * len(found))
-            col.extend(found)
-        return self.weights(GramIndex(np.asarray(item, dtype=np.int64), np.asarray(col, dtype=np.int64),
-                                      np.zeros(len(col), dtype=np.int64), len(docs)))
+        docs = [list(d) for d in docs]
+        strings = list(chain.from_iterable(docs))
+        return self.weights(_gram_index(self.vocabulary_, strings, [len(d) for d in docs]))
 
     def weights(self, index: "GramIndex") -> sparse.csr_matrix:
         """The n-gram columns of the texts of ``index`` (see :func:`locate_grams`)."""
@@ -241,20 +237,23 @@ class GramIndex(NamedTuple):
 def locate_grams(vocabulary: dict[str, int], features: Sequence) -> GramIndex:
     """The :class:`GramIndex` of featurised texts: one dictionary lookup per n-gram, shared by
     the model's input (:meth:`NgramWeights.weights`) and the evidence units."""
-    lookup = vocabulary.get
-    item: list[int] = []
-    col: list[int] = []
-    mid: list[int] = []
-    for k, f in enumerate(features):
-        grams = f.grams
-        found = [(j, (s + e) >> 1) for j, (_, s, e) in zip(map(lookup, [g[0] for g in grams]), grams)
-                 if j is not None]
-        if found:
-            item.extend([k] * len(found))
-            col.extend([j for j, _ in found])
-            mid.extend([m for _, m in found])
-    return GramIndex(np.asarray(item, dtype=np.int64), np.asarray(col, dtype=np.int64),
-                     np.asarray(mid, dtype=np.int64), len(features))
+    grams = list(chain.from_iterable(f.grams for f in features))
+    if not grams:
+        return _gram_index(vocabulary, [], [0] * len(features))
+    strings, starts, ends = zip(*grams)
+    index = _gram_index(vocabulary, strings, [len(f.grams) for f in features])
+    found = index.mid  # the occurrences' positions among all the n-grams, for now
+    mid = (np.asarray(starts, dtype=np.int64)[found] + np.asarray(ends, dtype=np.int64)[found]) >> 1
+    return index._replace(mid=mid)
+
+
+def _gram_index(vocabulary: dict[str, int], strings: Sequence[str], counts: Sequence[int]) -> GramIndex:
+    """The vocabulary's n-grams among ``strings`` (the n-grams of consecutive texts, ``counts``
+    of them per text), with each occurrence's position in ``strings`` as its ``mid``."""
+    cols = np.fromiter(map(vocabulary.get, strings, repeat(-1)), dtype=np.int64, count=len(strings))
+    found = np.flatnonzero(cols >= 0)
+    item = np.repeat(np.arange(len(counts), dtype=np.int64), counts)[found]
+    return GramIndex(item, cols[found], found, len(counts))
 
 
 def dense_block(contributions, n_dense: int) -> np.ndarray:
