@@ -27,7 +27,7 @@ from ._lexicon import Cue, cue_table
 from ._spans import inside, quoted_ranges
 from ._units import Unit, clause_units
 from ._view import view
-from .ngrams import ngrams
+from .ngrams import Grams, ngrams
 from .context import EMOTION_FAMILIES, ContextInfo, Signals, signals
 from .context import analyse as analyse_context
 from .cues import _hashes
@@ -94,13 +94,13 @@ class Features:
 
     ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
     the character spans of the reply that triggered it; ``grams`` lists the reply's word
-    n-grams with their spans; ``units`` lists the reply's clauses and sentences as
+    n-grams with their spans (a :class:`~attune.features.ngrams.Grams`); ``units`` lists the reply's clauses and sentences as
     ``(start, end, sentence, words)``, the candidates for evidence (see :func:`clause_units`).
     """
 
     values: dict[str, float]
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
-    grams: list[tuple[str, int, int]] = field(default_factory=list)
+    grams: Grams = field(default_factory=Grams)
     units: list[Unit] = field(default_factory=list)
 
     def vector(self, names: tuple[str, ...] | None = None) -> np.ndarray:

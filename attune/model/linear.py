@@ -237,14 +237,20 @@ class GramIndex(NamedTuple):
 def locate_grams(vocabulary: dict[str, int], features: Sequence) -> GramIndex:
     """The :class:`GramIndex` of featurised texts: one dictionary lookup per n-gram, shared by
     the model's input (:meth:`NgramWeights.weights`) and the evidence units."""
-    grams = list(chain.from_iterable(f.grams for f in features))
-    if not grams:
-        return _gram_index(vocabulary, [], [0] * len(features))
-    strings, starts, ends = zip(*grams)
-    index = _gram_index(vocabulary, strings, [len(f.grams) for f in features])
+    grams = [_parts(f.grams) for f in features]
+    index = _gram_index(vocabulary, list(chain.from_iterable(g[0] for g in grams)),
+                        [len(g[0]) for g in grams])
     found = index.mid  # the occurrences' positions among all the n-grams, for now
-    mid = (np.asarray(starts, dtype=np.int64)[found] + np.asarray(ends, dtype=np.int64)[found]) >> 1
-    return index._replace(mid=mid)
+    starts = np.fromiter(chain.from_iterable(g[1] for g in grams), dtype=np.int64)
+    ends = np.fromiter(chain.from_iterable(g[2] for g in grams), dtype=np.int64)
+    return index._replace(mid=(starts[found] + ends[found]) >> 1)
+
+
+def _parts(grams) -> tuple[Sequence[str], Sequence[int], Sequence[int]]:
+    """The strings, starts and ends of a text's n-grams (a Grams or a list of tuples)."""
+    if hasattr(grams, "strings"):
+        return grams.strings, grams.starts, grams.ends
+    return tuple(zip(*grams)) or ((), (), ())
 
 
 def _gram_index(vocabulary: dict[str, int], strings: Sequence[str], counts: Sequence[int]) -> GramIndex:
