@@ -35,7 +35,7 @@ def main() -> int:
     evaluation = manifest.get("evaluation")
     if evaluation and evaluation.get("baselines"):
         parts += ["", "Quadratic-weighted kappa against the baselines (fitted on the train split; "
-                  "see the model card for Spearman, pairwise accuracy and macro-F1):", "",
+                  "see the model card for Spearman, pairwise accuracy, macro-F1 and calibration error):", "",
                   comparison_table(evaluation, "qwk")]
     if evaluation and evaluation.get("evidence_f1"):
         ev = evaluation["evidence_f1"]

@@ -234,3 +234,19 @@ def test_exclamations_of_relief_are_not_frustration(parse):
     assert "frustration" not in signals(parse(relief), relief).families
     fed_up = "Still no refund!!! Third week now"
     assert "frustration" in signals(parse(fed_up), fed_up).families
+
+
+def test_ngrams_carry_their_spans_and_behave_as_a_list(parse):
+    import pickle
+
+    text = "Refund of £12.40 sent today."
+    grams = extract(parse(text)).grams
+    as_list = list(grams)
+    assert ("refund", 0, 6) in as_list and ("00.00", 11, 16) in as_list  # digits mapped to 0
+    assert ("refund of", 0, 9) in as_list
+    for gram, start, end in as_list:  # each span covers its words, from the first to the last
+        words = gram.split(" ")
+        span = text[start:end].lower().replace("12.40", "00.00")
+        assert span.startswith(words[0]) and span.endswith(words[-1]), (gram, span)
+    assert grams == as_list and grams[1:3] == as_list[1:3] and len(grams) == len(as_list)
+    assert pickle.loads(pickle.dumps(grams)) == grams

@@ -170,3 +170,28 @@ def test_model_selection_rewards_ranking_within_scenarios():
     assert cv_criterion(y, swapped, groups) < cv_criterion(y, y.astype(float), groups)
     # no scenario with two labels: kappa and rho alone
     assert cv_criterion(y, y.astype(float), list("abcdef")) == pytest.approx(1.0)
+
+
+def test_temperature_fit_recovers_how_overconfident_logits_are():
+    from attune.model.estimator import fit_temperature
+
+    rng = np.random.default_rng(3)
+    logits = rng.normal(scale=3.0, size=(4000, 4))
+    p = np.exp(logits / 2.0)
+    p /= p.sum(axis=1, keepdims=True)  # the true distribution is twice as soft as the logits
+    y = np.array([rng.choice(4, p=row) for row in p])
+    assert fit_temperature(logits, y, [0, 1, 2, 3]) == pytest.approx(2.0, rel=0.1)
+    assert fit_temperature(logits / 2.0, y, [0, 1, 2, 3]) == pytest.approx(1.0, rel=0.1)
+
+
+def test_refit_factor_is_positive_and_deterministic():
+    from attune.model.training import refit_factor
+
+    clf, X = _fitted()
+    y = clf.predict(X)
+    y[::7] = (y[::7] + 1) % 4  # some noise, so no level is perfectly separated
+    groups = [f"s{k // 4}" for k in range(X.shape[0])]
+    params = {"C": 1.0, "class_weight": "balanced", "ngram_weight": 3.0}
+    first = refit_factor(X, y, groups, 3, params, folds=3)
+    assert np.isfinite(first) and 0.05 < first < 20
+    assert refit_factor(X, y, groups, 3, params, folds=3) == first

@@ -54,7 +54,9 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
                 "mapped to levels by thresholds that reproduce the train split's level shares.", ""]
         for metric, title in (("qwk", "Quadratic-weighted kappa"), ("spearman", "Spearman rho"),
                               ("pairwise_accuracy", "Pairwise accuracy on contrastive groups"),
-                              ("macro_f1", "Macro-F1 over levels")):
+                              ("macro_f1", "Macro-F1 over levels"),
+                              ("ece", "Expected calibration error (lower is better; n/a for a "
+                                      "baseline without probabilities)")):
             out += [f"**{title}**", "", comparison_table(evaluation, metric), ""]
     ev = evaluation.get("evidence_f1")
     if ev:
@@ -72,7 +74,9 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
         bins = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
         out += [f"**Calibration on the {evaluation['split']} split**: mean predicted score against "
                 "mean labelled level (both 0-100) in bins of the predicted score. The probabilities "
-                "are temperature-scaled on out-of-fold predictions of train+dev.", "",
+                "are temperature-scaled on out-of-fold predictions of train+dev, the temperature "
+                "softened for the model refitted on all of it by a factor found by nested "
+                "cross-validation.", "",
                 "| dimension | " + " | ".join(f"{a}-{b}" for a, b in bins) + " |",
                 "|---|" + "---|" * len(bins)]
         for d in DIMENSIONS:
@@ -152,7 +156,9 @@ def write_card(manifest: dict[str, Any], directory: str | Path) -> Path:
         if d in params:
             lines.append(f"  - {d}: C={params[d]['C']}, class_weight={params[d]['class_weight']}, "
                          f"n-gram weight {params[d].get('ngram_weight', 0)}, "
-                         f"temperature {params[d].get('temperature', 1.0)}, "
+                         f"temperature {params[d].get('temperature', 1.0)}"
+                         + (f" (refit factor {params[d]['refit_factor']})" if "refit_factor" in params[d] else "")
+                         + ", "
                          f"cv score {manifest.get('cv_score', {}).get(d)}")
     lines += ["", "## Test-split metrics", ""]
     lines.append(metrics_table(metrics) if metrics else "No labelled test split was given.")
