@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-import numpy as np
-
 from .errors import InputError
 
 MAX_CHARS = 20_000
@@ -184,22 +182,20 @@ _NON_LATIN_LETTER = re.compile(r"[^\W\d_\u0000-\u024f]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def looks_english(parse_doc, text: str | None = None) -> bool:
-    """A cheap check that a parsed text is English: mostly Latin letters, and (with four words
-    or more) enough common English function words. ``text`` is the parsed text, when the
-    caller has it (``Doc.text`` rebuilds it from the tokens)."""
-    from spacy.attrs import IS_ALPHA, IS_STOP
+def english_by_counts(text: str, words: int, function_words: int) -> bool:
+    """Whether a text looks English: mostly Latin letters, and (with four words or more) enough
+    common English function words. ``words`` counts its alphabetic tokens, ``function_words``
+    those of them that are stop words.
 
-    text = parse_doc.text if text is None else text
+    >>> english_by_counts("We have refunded the fee to your card.", 8, 5)
+    True
+    >>> english_by_counts("Nous avons remboursé les frais sur votre carte.", 8, 0)
+    False
+    """
     if _NON_LATIN_LETTER.search(text) is not None:  # only then count: most texts have none
         letters = len(_LETTER.findall(text))
         if letters >= 4 and 1.0 - len(_NON_LATIN_LETTER.findall(text)) / letters < 0.7:
             return False
-    if not len(parse_doc):
-        return True
-    flags = parse_doc.to_array([IS_ALPHA, IS_STOP])  # 0 or 1
-    alpha = flags[:, 0]
-    words = int(np.count_nonzero(alpha))
     if words < 4:
         return True
-    return int(np.count_nonzero(alpha & flags[:, 1])) / words > 0.15
+    return function_words / words > 0.15

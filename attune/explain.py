@@ -86,11 +86,11 @@ def batch_evidence(
     picked = np.flatnonzero(chosen & moved)
     cues = _strongest_cues(dimension, units, located, chosen, selector.cues)
     out: list[list[Evidence]] = [[] for _ in texts]
-    for u in picked:
-        k = int(units.item[u])
-        start, end = int(units.start[u]), int(units.end[u])
-        out[k].append(Evidence(start, end, texts[k][start:end], cues.get(int(u), "phrase"),
-                               dimension, float(effect[u])))
+    for u, k, start, end, points in zip(picked.tolist(), units.item[picked].tolist(),
+                                        units.start[picked].tolist(), units.end[picked].tolist(),
+                                        effect[picked].tolist()):
+        out[k].append(Evidence(start, end, texts[k][start:end], cues.get(u, "phrase"),
+                               dimension, points))
     return [tuple(sorted(ev, key=_strength)) if len(ev) > 1 else tuple(ev) for ev in out]
 
 

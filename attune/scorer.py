@@ -181,9 +181,9 @@ class Scorer:
                 pending.append(Result.failed(None, None, row, model=self.model_name))
             else:
                 prepared, ctx = next(good_iter)
-                doc, feats = next(pairs)
+                _, feats = next(pairs)
                 pending.append((prepared, ctx.text if ctx is not None else None, feats,
-                                _text.looks_english(doc, prepared.parse)))
+                                feats.english))
             if len(pending) >= max(batch_size, FINISH_ROWS):
                 yield from self._finish(pending)
                 pending = []

@@ -16,6 +16,7 @@ needs a trained model. The cues and their meaning are listed in ``lexicons/cues.
 from __future__ import annotations
 
 import math
+from operator import mul
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -23,6 +24,7 @@ import numpy as np
 from spacy.tokens import Doc
 
 from . import cues as _cues
+from .._text import english_by_counts
 from ._lexicon import Cue, cue_table
 from ._spans import inside, quoted_ranges
 from ._units import Unit, clause_units
@@ -95,13 +97,15 @@ class Features:
     ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
     the character spans of the reply that triggered it; ``grams`` lists the reply's word
     n-grams with their spans (a :class:`~attune.features.ngrams.Grams`); ``units`` lists the reply's clauses and sentences as
-    ``(start, end, sentence, words)``, the candidates for evidence (see :func:`clause_units`).
+    ``(start, end, sentence, words)``, the candidates for evidence (see :func:`clause_units`);
+    ``english`` says whether the reply looks English (:func:`attune._text.english_by_counts`).
     """
 
     values: dict[str, float]
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     grams: Grams = field(default_factory=Grams)
     units: list[Unit] = field(default_factory=list)
+    english: bool = True
 
     def vector(self, names: tuple[str, ...] | None = None) -> np.ndarray:
         names = names or feature_names()
@@ -205,7 +209,8 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     values["ownership_x_apology"] = values["ownership"] * values["apology"]
     for name in _GENERAL:  # the cue names are all set above
         values.setdefault(name, 0.0)
-    return Features(values=values, hits=hits, grams=ngrams(v), units=clause_units(v))
+    english = english_by_counts(text, sum(v.alpha), sum(map(mul, v.alpha, v.stop)))
+    return Features(values=values, hits=hits, grams=ngrams(v), units=clause_units(v), english=english)
 
 
 def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, hits) -> None:

@@ -8,6 +8,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import compress
 
 import numpy as np
 from spacy.attrs import (DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM,
@@ -96,13 +97,11 @@ def view(doc: Doc, text: str | None = None) -> DocView:
 
 
 def _ends(text: str, idx: list[int], length: list[int], space: list[int]) -> list[int]:
-    """End character of every token: where its text ends, without trailing whitespace; a
-    whitespace token runs to the next token (or the end of the text)."""
+    """End character of every token; a whitespace token runs to the next token (or the end of
+    the text), to cover the whitespace spaCy attaches to it. (spaCy's tokenizer keeps
+    whitespace out of every other token.)"""
     ends = list(map(int.__add__, idx, length))
-    for i in [i for i, e in enumerate(ends) if space[i] or text[e - 1].isspace()]:
-        nxt = idx[i + 1] if i + 1 < len(idx) else len(text)
-        j = ends[i]
-        while j > idx[i] and text[j - 1].isspace():
-            j -= 1
-        ends[i] = j if j > idx[i] else nxt
+    last = len(idx) - 1
+    for i in compress(range(len(idx)), space):
+        ends[i] = idx[i + 1] if i < last else len(text)
     return ends

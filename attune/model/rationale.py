@@ -113,6 +113,8 @@ class UnitBatch:
     loc_share: np.ndarray
     loc_cue: np.ndarray
     grams: sparse.csr_matrix
+    loc_pos: np.ndarray | None = None
+    layout: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.item)
@@ -120,11 +122,20 @@ class UnitBatch:
     def located(self, contributions, rows: np.ndarray | None = None) -> np.ndarray:
         """Score points carried by each located entry, from the contributions of the batch's
         texts (a dense array, one row per text, or a sparse matrix); ``rows`` maps a text to
-        its row when they differ."""
-        r = self.loc_item if rows is None else rows[self.loc_item]
+        its row when they differ.
+
+        Sparse contributions laid out as the scorer's level models lay them out (each row's
+        cue features, then its n-grams in column order: ``layout`` is that ``indptr``) are
+        read at the precomputed positions ``loc_pos``, with no search."""
         if sparse.issparse(contributions):
-            values = np.asarray(contributions[r, self.loc_col]).ravel()
+            if (rows is None and self.layout is not None and contributions.format == "csr"
+                    and np.array_equal(contributions.indptr, self.layout)):
+                values = contributions.data[self.loc_pos]
+            else:
+                r = self.loc_item if rows is None else rows[self.loc_item]
+                values = np.asarray(contributions[r, self.loc_col]).ravel()
         else:
+            r = self.loc_item if rows is None else rows[self.loc_item]
             values = contributions[r, self.loc_col]
         return values * self.loc_share * SCALE
 
@@ -242,11 +253,20 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
     n_vocab = len(vocabulary)
     if len(g_col_a):
         # an n-gram's contribution is split over its occurrences in the text
-        _, inverse, per_key = np.unique(g_item_a * max(n_vocab, 1) + g_col_a, return_inverse=True,
-                                        return_counts=True)
+        keys, inverse, per_key = np.unique(g_item_a * max(n_vocab, 1) + g_col_a,
+                                           return_inverse=True, return_counts=True)
+        inverse = inverse.ravel()
         g_share = 1.0 / per_key[inverse]
     else:
-        g_share = np.zeros(0)
+        keys, inverse, g_share = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    # where each located entry sits in sparse contributions with one entry per cue feature and
+    # per distinct n-gram, row by row (see LinearLevels.level_proba_and_contributions)
+    n_texts = len(texts)
+    gram_indptr = np.searchsorted(keys, np.arange(n_texts + 1, dtype=np.int64) * max(n_vocab, 1))
+    layout = n_dense * np.arange(n_texts + 1, dtype=np.int64) + gram_indptr
+    c_item_a = np.asarray(c_item, dtype=np.int64)[located]
+    loc_pos = np.concatenate([layout[c_item_a] + c_col_a[located],
+                              inverse + (g_item_a + 1) * n_dense]).astype(np.int64)
     grams = sparse.csr_matrix((np.ones(len(g_col_a)), (g_unit, g_col_a)), shape=(n_units, n_vocab))
     grams.sum_duplicates()
     grams.data[:] = 1.0
@@ -270,11 +290,13 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
         cue_counts=np.log1p(counts),
         position=position,
         loc_unit=np.concatenate([c_unit[located], g_unit]),
-        loc_item=np.concatenate([np.asarray(c_item, dtype=np.int64)[located], g_item_a]),
+        loc_item=np.concatenate([c_item_a, g_item_a]),
         loc_col=np.concatenate([c_col_a[located], n_dense + g_col_a]),
         loc_share=np.concatenate([np.asarray(c_share)[located], g_share]),
         loc_cue=np.concatenate([c_cue_a[located], np.full(len(g_col_a), GRAM)]),
         grams=grams,
+        loc_pos=loc_pos,
+        layout=layout,
     )
 
 
