@@ -8,9 +8,11 @@ to --n texts), in one run:
 - raw ``nlp.pipe`` over the texts and their contexts with exactly the components attune uses;
 - the feature layer alone over the parsed texts (its share of the parse time);
 - attune's ``score_many`` over the same texts (parse, features, model, evidence);
-- the ratio of the two throughputs, texts/s and words/s (each timing the best of ``--repeat``
-  interleaved runs, since timings on a shared machine drift by 20% or more between runs);
-- ``score_many`` with ``n_process=2`` against 1;
+- the ratio of the two throughputs, texts/s and words/s. This machine's speed drifts by 20%
+  or more within minutes, so the parse and attune are timed interleaved, chunk by chunk
+  (:data:`CHUNK` texts, in alternating order), over ``--repeat`` rounds; the ratio is of the
+  summed times, and the per-round and per-chunk ratios show the spread;
+- ``score_many`` with ``n_process=2`` against 1, on the whole input, interleaved;
 - peak RSS of a process that loads attune and scores the texts, and the cold start (import,
   load, first score) in a fresh process.
 
@@ -28,7 +30,12 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
+
+CHUNK = 500
+"""Texts per interleaved timing step."""
 
 
 def corpus(n: int) -> tuple[list[str], list[str | None]]:
@@ -70,34 +77,48 @@ def bench_main(n: int, quick: bool, repeat: int = 2) -> dict:
 
         stock = spacy.load(default_pipeline_name(), exclude=["ner"])
         stock_disable = disabled_components(stock)
-    raw_runs, stock_runs, feature_runs, scored_runs = [], [], [], []
-    for _ in range(repeat):  # interleaved, best of ``repeat``: this machine's timings drift
-        if stock is not None:
-            t0 = time.perf_counter()
-            for _doc in stock.pipe([_text.prepare(t).parse for t in texts + unique_ctx],
-                                   batch_size=64, disable=stock_disable):
-                pass
-            stock_runs.append(time.perf_counter() - t0)
+    # This machine's speed drifts by 20% or more within minutes, so the two sides are timed
+    # interleaved: chunk by chunk, in alternating order, each round over all the texts; the
+    # ratio is of the summed times, so both sides see the same drift.
+    chunks = [(texts[i:i + CHUNK], contexts[i:i + CHUNK]) for i in range(0, len(texts), CHUNK)]
+    raw_t = np.zeros((repeat, len(chunks)))
+    scored_t = np.zeros_like(raw_t)
+    feature_t = np.zeros_like(raw_t)
+    stock_t = np.zeros_like(raw_t)
+    for r in range(repeat):
+        for k, (chunk_texts, chunk_contexts) in enumerate(chunks):
+            def raw():
+                t0 = time.perf_counter()
+                parsed = [_text.prepare(t).parse for t in chunk_texts]
+                ctx_text = sorted({c for c in chunk_contexts if c})
+                ctx_parsed = [_text.prepare(c).parse for c in ctx_text]
+                docs = list(nlp.pipe(parsed, batch_size=64, disable=disable))
+                ctx_docs = list(nlp.pipe(ctx_parsed, batch_size=64, disable=disable))
+                raw_t[r, k] = time.perf_counter() - t0
+                # the feature layer alone, as attune runs it: given each doc and its string
+                t0 = time.perf_counter()
+                info = {c: analyse_context(d, p) for c, d, p in zip(ctx_text, ctx_docs, ctx_parsed)}
+                for doc, text, ctx in zip(docs, parsed, chunk_contexts):
+                    extract(doc, info.get(ctx) if ctx else None, text)
+                feature_t[r, k] = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
-        parsed = [_text.prepare(t).parse for t in texts]
-        ctx_parsed = [_text.prepare(c).parse for c in unique_ctx]
-        docs = list(nlp.pipe(parsed, batch_size=64, disable=disable))
-        ctx_docs = list(nlp.pipe(ctx_parsed, batch_size=64, disable=disable))
-        raw_runs.append(time.perf_counter() - t0)
+            def scored():
+                t0 = time.perf_counter()
+                results = scorer.score_many(chunk_texts, chunk_contexts, batch_size=64)
+                scored_t[r, k] = time.perf_counter() - t0
+                assert len(results) == len(chunk_texts) and all(x.ok for x in results)
 
-        t0 = time.perf_counter()  # as attune runs them: given each doc and the string it parsed
-        info = {c: analyse_context(d, p) for c, d, p in zip(unique_ctx, ctx_docs, ctx_parsed)}
-        for doc, text, ctx in zip(docs, parsed, contexts):
-            extract(doc, info.get(ctx) if ctx else None, text)
-        feature_runs.append(time.perf_counter() - t0)
-        del docs, ctx_docs
-
-        t0 = time.perf_counter()
-        results = scorer.score_many(texts, contexts, batch_size=64)
-        scored_runs.append(time.perf_counter() - t0)
-        assert len(results) == len(texts) and all(r.ok for r in results)
-    raw, features, scored = min(raw_runs), min(feature_runs), min(scored_runs)
+            for step in ((raw, scored) if (r + k) % 2 == 0 else (scored, raw)):
+                step()
+            if stock is not None:
+                t0 = time.perf_counter()
+                for _doc in stock.pipe([_text.prepare(t).parse for t in chunk_texts]
+                                       + [_text.prepare(c).parse for c in sorted({c for c in chunk_contexts if c})],
+                                       batch_size=64, disable=stock_disable):
+                    pass
+                stock_t[r, k] = time.perf_counter() - t0
+    raw, features, scored = raw_t.sum() / repeat, feature_t.sum() / repeat, scored_t.sum() / repeat
+    chunk_ratios = (raw_t / scored_t).ravel()
 
     out = {
         "texts": len(texts),
@@ -111,26 +132,30 @@ def bench_main(n: int, quick: bool, repeat: int = 2) -> dict:
         "raw_texts_per_s": round(len(texts) / raw, 1),
         "attune_texts_per_s": round(len(texts) / scored, 1),
         "attune_words_per_s": round(_words(texts) / scored, 0),
-        "throughput_ratio": round(raw / scored, 3),
-        # each round runs the parse and then attune back to back, so a round's ratio is less
-        # exposed to this machine's drift than the ratio of the two best times
-        "throughput_ratio_per_round": [round(r / a, 3) for r, a in zip(raw_runs, scored_runs)],
+        "throughput_ratio": round(raw_t.sum() / scored_t.sum(), 3),
+        "throughput_ratio_per_round": [round(x, 3) for x in raw_t.sum(axis=1) / scored_t.sum(axis=1)],
+        "throughput_ratio_chunks": {"chunk_texts": CHUNK, "n": len(chunk_ratios),
+                                    "median": round(float(np.median(chunk_ratios)), 3),
+                                    "min": round(float(chunk_ratios.min()), 3),
+                                    "max": round(float(chunk_ratios.max()), 3)},
         "repeats": repeat,
-        "stock_parse_s": round(min(stock_runs), 2) if stock_runs else None,
-        "throughput_vs_stock_parse": round(min(stock_runs) / scored, 3) if stock_runs else None,
-        "raw_runs_s": [round(x, 2) for x in raw_runs],
-        "attune_runs_s": [round(x, 2) for x in scored_runs],
+        "stock_parse_s": round(stock_t.sum() / repeat, 2) if stock is not None else None,
+        "throughput_vs_stock_parse": round(stock_t.sum() / scored_t.sum(), 3) if stock is not None else None,
     }
-    if not quick:
-        two_runs = []
+    if not quick:  # the whole input in one call, one process and two, interleaved
+        one_runs, two_runs = [], []
         for _ in range(repeat):
+            t0 = time.perf_counter()
+            results = scorer.score_many(texts, contexts, batch_size=64)
+            one_runs.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             results2 = scorer.score_many(texts, contexts, batch_size=64, n_process=2)
             two_runs.append(time.perf_counter() - t0)
-        two = min(two_runs)
         same = all(abs(a.overall - b.overall) < 1e-9 for a, b in zip(results, results2))
-        out.update(n_process_2_s=round(two, 2), n_process_speedup=round(scored / two, 2),
-                   n_process_identical=same)
+        out.update(n_process_1_s=round(sum(one_runs) / repeat, 2),
+                   n_process_2_s=round(sum(two_runs) / repeat, 2),
+                   n_process_speedup=round(sum(one_runs) / sum(two_runs), 2),
+                   n_process_identical=same and len(results) == len(results2) == len(texts))
     return out
 
 
@@ -177,6 +202,10 @@ def table(res: dict) -> str:
             " (per round: " + ", ".join(f"{x:.2f}" for x in res["throughput_ratio_per_round"]) + ")"
             if res.get("throughput_ratio_per_round") else "")),
     ]
+    chunks = res.get("throughput_ratio_chunks")
+    if chunks:
+        rows.append((f"per {chunks['chunk_texts']}-text chunk ({chunks['n']})",
+                     f"median {chunks['median']:.2f}, range {chunks['min']:.2f}-{chunks['max']:.2f}"))
     if res.get("stock_parse_s"):
         rows.insert(3, ("raw nlp.pipe, spaCy's own attribute_ruler",
                         f"{res['stock_parse_s']} s ({res['stock_parse_s'] / res['raw_parse_s']:.2f}x the time)"))
@@ -201,7 +230,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=5000)
     ap.add_argument("--quick", action="store_true", help="skip n_process=2, RSS and cold start")
-    ap.add_argument("--repeat", type=int, default=2, help="timings are the best of this many runs")
+    ap.add_argument("--repeat", type=int, default=3, help="rounds over the texts (timings are their mean)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results.json"))
     args = ap.parse_args()
     res = bench_main(args.n, args.quick, args.repeat)

@@ -216,3 +216,27 @@ def test_fit_rationale_selector_learns_from_rationales_only(nlp):
         assert 0 < selector.cv[dim]["f1"] <= 1
     bare = [{k: v for k, v in i.items() if k != "rationales"} for i in items]
     assert fit_rationale_selector(model, bare, feats, folds=3) is None
+
+
+def test_located_contributions_are_read_alike_from_sparse_and_dense(scorer):
+    from attune.explain import unit_batch_for
+
+    texts = ["I'm sorry, that's on us. I've refunded the £40 today and I'll call you at 4pm.",
+             "As per our terms, the fee stands.", "Thanks!", ""]
+    contexts = ["You charged me twice and I'm furious.", None, "Got it, thanks", None]
+    docs = [scorer.nlp(t) for t in texts]
+    ctx_docs = [scorer.nlp(c) if c else None for c in contexts]
+    feats = [extract(d, c) for d, c in zip(docs, ctx_docs)]
+    model = scorer.model
+    grams = model.gram_index(feats)
+    X = model.matrix(feats, grams)
+    units = unit_batch_for(model, texts, feats, grams)
+    assert units.layout is not None
+    for dim in DIMENSIONS:
+        _, contrib = model.estimators[dim].level_proba_and_contributions(X)
+        fast = units.located(contrib)  # positions computed once per batch
+        np.testing.assert_allclose(fast, units.located(contrib.toarray()), rtol=0, atol=0)
+        pruned = contrib.copy()  # the same values without its zeros: another layout, searched
+        pruned.eliminate_zeros()
+        assert not np.array_equal(pruned.indptr, units.layout)
+        np.testing.assert_allclose(units.located(pruned), fast, rtol=0, atol=0)
