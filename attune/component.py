@@ -337,7 +337,7 @@ class AttuneComponent:
                 doc = next(reparsed)
             ctx_text, info = contexts[ctx] if ctx is not None else (None, None)
             feats = extract(doc, info)
-            pending.append((prepared, ctx_text, feats, feats.english))
+            pending.append((prepared, ctx_text, feats))
         return list(scorer._finish(pending))
 
     # -- internals ----------------------------------------------------------------------------

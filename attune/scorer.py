@@ -182,8 +182,7 @@ class Scorer:
             else:
                 prepared, ctx = next(good_iter)
                 _, feats = next(pairs)
-                pending.append((prepared, ctx.text if ctx is not None else None, feats,
-                                feats.english))
+                pending.append((prepared, ctx.text if ctx is not None else None, feats))
             if len(pending) >= max(batch_size, FINISH_ROWS):
                 yield from self._finish(pending)
                 pending = []
@@ -198,8 +197,8 @@ class Scorer:
         dims: list[list[DimensionScore]] = [[] for _ in scored]
         if scored:
             names = self.model.feature_names
-            texts = [prepared.text for prepared, _, _, _ in scored]
-            features = [feats for _, _, feats, _ in scored]
+            texts = [prepared.text for prepared, _, _ in scored]
+            features = [feats for _, _, feats in scored]
             grams = self.model.gram_index(features)
             X = self.model.matrix(features, grams)
             values = dense_block(X, len(names))
@@ -225,9 +224,9 @@ class Scorer:
             if isinstance(p, Result):
                 yield p
                 continue
-            prepared, context, _, english = p
+            prepared, context, feats = p
             warnings = list(prepared.warnings)
-            if not english:
+            if not feats.english:
                 warnings.append(NOT_ENGLISH)
             yield Result(text=prepared.text, context=context, dimensions=tuple(dims[k]),
                          warnings=tuple(warnings), model=self.model_name)
