@@ -203,8 +203,8 @@ class NgramWeights:
         """One row per document (a list of n-gram strings); n-grams outside the vocabulary
         are ignored."""
         docs = [list(d) for d in docs]
-        strings = list(chain.from_iterable(docs))
-        return self.weights(_gram_index(self.vocabulary_, strings, [len(d) for d in docs]))
+        item, col, _ = _lookup(self.vocabulary_, list(chain.from_iterable(docs)), [len(d) for d in docs])
+        return self.weights(GramIndex(item, col, np.zeros(len(col), dtype=np.int64), len(docs)))
 
     def weights(self, index: "GramIndex") -> sparse.csr_matrix:
         """The n-gram columns of the texts of ``index`` (see :func:`locate_grams`)."""
@@ -238,12 +238,11 @@ def locate_grams(vocabulary: dict[str, int], features: Sequence) -> GramIndex:
     """The :class:`GramIndex` of featurised texts: one dictionary lookup per n-gram, shared by
     the model's input (:meth:`NgramWeights.weights`) and the evidence units."""
     grams = [_parts(f.grams) for f in features]
-    index = _gram_index(vocabulary, list(chain.from_iterable(g[0] for g in grams)),
-                        [len(g[0]) for g in grams])
-    found = index.mid  # the occurrences' positions among all the n-grams, for now
+    item, col, found = _lookup(vocabulary, list(chain.from_iterable(g[0] for g in grams)),
+                               [len(g[0]) for g in grams])
     starts = np.fromiter(chain.from_iterable(g[1] for g in grams), dtype=np.int64)
     ends = np.fromiter(chain.from_iterable(g[2] for g in grams), dtype=np.int64)
-    return index._replace(mid=(starts[found] + ends[found]) >> 1)
+    return GramIndex(item, col, (starts[found] + ends[found]) >> 1, len(features))
 
 
 def _parts(grams) -> tuple[Sequence[str], Sequence[int], Sequence[int]]:
@@ -253,13 +252,14 @@ def _parts(grams) -> tuple[Sequence[str], Sequence[int], Sequence[int]]:
     return tuple(zip(*grams)) or ((), (), ())
 
 
-def _gram_index(vocabulary: dict[str, int], strings: Sequence[str], counts: Sequence[int]) -> GramIndex:
-    """The vocabulary's n-grams among ``strings`` (the n-grams of consecutive texts, ``counts``
-    of them per text), with each occurrence's position in ``strings`` as its ``mid``."""
+def _lookup(vocabulary: dict[str, int], strings: Sequence[str],
+            counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The vocabulary's n-grams among ``strings``, the n-grams of consecutive texts (``counts``
+    of them per text): for each one found, its text, its column and its position in ``strings``."""
     cols = np.fromiter(map(vocabulary.get, strings, repeat(-1)), dtype=np.int64, count=len(strings))
     found = np.flatnonzero(cols >= 0)
     item = np.repeat(np.arange(len(counts), dtype=np.int64), counts)[found]
-    return GramIndex(item, cols[found], found, len(counts))
+    return item, cols[found], found
 
 
 def dense_block(contributions, n_dense: int) -> np.ndarray:
