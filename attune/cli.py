@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--trust", action="store_true")
     e.add_argument("--spacy-model")
     e.add_argument("--no-baselines", action="store_true", help="skip the baselines (faster)")
+    e.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                   help="resamples of the test scenarios for intervals of attune's lead over the "
+                        "n-gram baseline (default 1000; 0 skips them)")
     e.add_argument("--write", action="store_true",
                    help="store the report in the model's manifest and rewrite its MODEL_CARD.md")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -219,7 +222,7 @@ def _cmd_evaluate(args) -> int:
 
     report = evaluate(args.model_dir, data=args.data, split=args.split, trust=args.trust,
                       spacy_model=args.spacy_model, with_baselines=not args.no_baselines,
-                      write=args.write)
+                      write=args.write, bootstrap=args.bootstrap)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

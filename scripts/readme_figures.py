@@ -35,7 +35,8 @@ def main() -> int:
     evaluation = manifest.get("evaluation")
     if evaluation and evaluation.get("baselines"):
         parts += ["", "Quadratic-weighted kappa against the baselines (fitted on the train split; "
-                  "see the model card for Spearman, pairwise accuracy, macro-F1 and calibration error):", "",
+                  "see the model card for Spearman, pairwise accuracy, macro-F1, calibration error and 95% "
+                  "bootstrap intervals of attune's lead over the n-gram baseline):", "",
                   comparison_table(evaluation, "qwk")]
     if evaluation and evaluation.get("evidence_f1"):
         ev = evaluation["evidence_f1"]

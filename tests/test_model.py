@@ -195,3 +195,36 @@ def test_refit_factor_is_positive_and_deterministic():
     first = refit_factor(X, y, groups, 3, params, folds=3)
     assert np.isfinite(first) and 0.05 < first < 20
     assert refit_factor(X, y, groups, 3, params, folds=3) == first
+
+
+def test_bootstrap_intervals_separate_a_better_system_and_not_an_equal_one():
+    from attune.model.metrics import bootstrap_differences
+
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 4, 200)
+    groups = [f"s{k // 4}" for k in range(200)]
+    sharp = np.eye(4)[y] * 0.7 + 0.075                    # right, and fairly sure
+    noisy = np.eye(4)[rng.integers(0, 4, 200)] * 0.7 + 0.075  # a guess
+    lead = bootstrap_differences(y, sharp, noisy, groups, n=200)
+    assert lead["qwk"][0] > 0 and lead["pairwise_accuracy"][0] > 0
+    assert lead["ece"][1] < 0  # the guess is badly calibrated
+    same = bootstrap_differences(y, noisy, noisy, groups, n=50)
+    assert all(lo == hi == 0.0 for lo, hi in same.values())
+    assert bootstrap_differences(y, sharp, noisy, groups, n=50, seed=3) == \
+        bootstrap_differences(y, sharp, noisy, groups, n=50, seed=3)
+
+
+def test_model_card_shows_the_lead_over_the_baseline_with_its_interval():
+    from attune.model.card import evaluation_section
+
+    per = {d: {"qwk": 0.8, "spearman": 0.85, "pairwise_accuracy": 0.95, "macro_f1": 0.7, "ece": 0.05}
+           for d in attune.DIMENSIONS}
+    base = {d: {"qwk": 0.7, "spearman": 0.8, "pairwise_accuracy": 0.95, "macro_f1": 0.6, "ece": 0.08}
+            for d in attune.DIMENSIONS}
+    interval = {d: {m: [-0.01, 0.2] for m in per[d]} for d in attune.DIMENSIONS}
+    text = evaluation_section({"split": "test", "attune": {"per_dimension": per},
+                               "baselines": {"ngram_lr": base},
+                               "comparison": {"baseline": "ngram_lr", "resamples": 1000, "seed": 0,
+                                              "per_dimension": interval}})
+    assert "attune minus `ngram_lr`" in text
+    assert "| Awareness | +0.100 (-0.010, +0.200) | +0.050 (-0.010, +0.200) | +0.000 (-0.010, +0.200)" in text

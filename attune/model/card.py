@@ -58,6 +58,9 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
                               ("ece", "Expected calibration error (lower is better; n/a for a "
                                       "baseline without probabilities)")):
             out += [f"**{title}**", "", comparison_table(evaluation, metric), ""]
+    comparison = evaluation.get("comparison")
+    if comparison:
+        out += [_comparison_section(evaluation, comparison), ""]
     ev = evaluation.get("evidence_f1")
     if ev:
         out += ["**Evidence against the rationales** (token-level, averaged over items): the words "
@@ -196,3 +199,25 @@ def _selection(criterion: str) -> str:
         return "grouped 5-fold cross-validation on train+dev"
     what, how = criterion.split(", grouped ", 1)
     return f"grouped {how} (criterion: the {what})"
+
+
+def _comparison_section(evaluation: dict[str, Any], comparison: dict[str, Any]) -> str:
+    """attune minus the strongest baseline per metric, with its bootstrap interval."""
+    name = comparison["baseline"]
+    metrics = (("qwk", "QW kappa"), ("spearman", "Spearman"), ("pairwise_accuracy", "pairwise"),
+               ("macro_f1", "macro-F1"), ("ece", "ECE"))
+    ours = evaluation["attune"]["per_dimension"]
+    theirs = evaluation["baselines"][name]
+    rows = [f"**attune minus `{name}`**, with 95% intervals from {comparison['resamples']} "
+            "resamples of the test scenarios (higher is better, except ECE). An interval that "
+            "spans 0 is a difference this test split cannot tell from chance.", "",
+            "| dimension | " + " | ".join(title for _, title in metrics) + " |",
+            "|---|" + "---|" * len(metrics)]
+    for d in DIMENSIONS:
+        cells = []
+        for key, _ in metrics:
+            lo, hi = comparison["per_dimension"][d][key]
+            diff = ours[d][key] - theirs[d][key]
+            cells.append(f"{diff:+.3f} ({lo:+.3f}, {hi:+.3f})")
+        rows.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)

@@ -84,8 +84,11 @@ def _vader():
     return SentimentIntensityAnalyzer()
 
 
-def baselines(train_items, train_feats, test_items, test_feats) -> dict[str, dict[str, dict]]:
-    """The three baselines' metrics per dimension (fitted or thresholded on train only)."""
+def baselines(train_items, train_feats, test_items, test_feats,
+              probabilities: dict[str, np.ndarray] | None = None) -> dict[str, dict[str, dict]]:
+    """The three baselines' metrics per dimension (fitted or thresholded on train only).
+    ``probabilities``, when given, receives the n-gram LR's level distributions on the test
+    items, per dimension."""
     from sklearn.linear_model import LogisticRegression
 
     from .training import make_vectorizer
@@ -112,6 +115,8 @@ def baselines(train_items, train_feats, test_items, test_feats) -> dict[str, dic
         p = np.zeros((len(test_items), MAX_LEVEL + 1))
         p[:, lr.classes_.astype(int)] = lr.predict_proba(N_test)
         out["ngram_lr"][dim] = score_metrics(y_test, p @ LEVELS, groups, p)
+        if probabilities is not None:
+            probabilities[dim] = p
     if vader is None:
         del out["vader"]
     return out

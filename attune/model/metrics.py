@@ -82,3 +82,40 @@ def all_metrics(y, proba, groups) -> dict[str, float]:
         "pairs": n_pairs,
         "n": int(len(y)),
     }
+
+
+COMPARED = ("qwk", "spearman", "pairwise_accuracy", "macro_f1", "ece")
+"""The metrics :func:`bootstrap_differences` compares."""
+
+
+def bootstrap_differences(y, proba_a: np.ndarray, proba_b: np.ndarray, groups: Sequence[str],
+                          n: int = 1000, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """95% intervals of metric(a) - metric(b) for two systems' level distributions on the same
+    items, by resampling whole groups (scenarios) with replacement ``n`` times; each drawn copy
+    of a group is its own group, so pairs never cross copies. Deterministic for a ``seed``.
+
+    >>> y = np.array([0, 1, 2, 3] * 10)
+    >>> good = np.eye(4)[y] * 0.9 + 0.025
+    >>> groups = [f"s{k // 4}" for k in range(40)]
+    >>> lo, hi = bootstrap_differences(y, good, good, groups, n=50)["qwk"]
+    >>> (lo, hi)
+    (0.0, 0.0)
+    """
+    y = np.asarray(y)
+    a, b = np.asarray(proba_a), np.asarray(proba_b)
+    groups = np.asarray(groups)
+    names, codes = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(codes == g) for g in range(len(names))]
+    rng = np.random.default_rng(seed)
+    diffs: dict[str, list[float]] = {m: [] for m in COMPARED}
+    for _ in range(n):
+        drawn = rng.integers(0, len(names), len(names))
+        rows = np.concatenate([members[g] for g in drawn])
+        copy = np.repeat(np.arange(len(drawn)), [len(members[g]) for g in drawn])
+        ma = all_metrics(y[rows], a[rows], copy)
+        mb = all_metrics(y[rows], b[rows], copy)
+        for m in COMPARED:
+            if np.isfinite(ma[m]) and np.isfinite(mb[m]):
+                diffs[m].append(ma[m] - mb[m])
+    return {m: (float(np.percentile(v, 2.5)), float(np.percentile(v, 97.5))) if v else (float("nan"),) * 2
+            for m, v in diffs.items()}
