@@ -8,7 +8,7 @@ evidence like any cue.
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from ._view import DocView
 

@@ -125,11 +125,12 @@ class UnitBatch:
         its row when they differ.
 
         Sparse contributions laid out as the scorer's level models lay them out (each row's
-        cue features, then its n-grams in column order: ``layout`` is that ``indptr``) are
-        read at the precomputed positions ``loc_pos``, with no search."""
+        cue features, then its n-grams in column order: ``layout`` is that ``indptr``, and the
+        columns at ``loc_pos`` are checked) are read at those positions, with no search."""
         if sparse.issparse(contributions):
             if (rows is None and self.layout is not None and contributions.format == "csr"
-                    and np.array_equal(contributions.indptr, self.layout)):
+                    and np.array_equal(contributions.indptr, self.layout)
+                    and np.array_equal(contributions.indices[self.loc_pos], self.loc_col)):
                 values = contributions.data[self.loc_pos]
             else:
                 r = self.loc_item if rows is None else rows[self.loc_item]
