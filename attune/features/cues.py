@@ -157,6 +157,12 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         hits["clarifying_question"] = [s for s in hits["clarifying_question"] if _sentence_end(text, s[1]) == "?"]
         if not hits["clarifying_question"]:
             del hits["clarifying_question"]
+    # "at the same time" holds two views as a connective ("..., and at the same time it's the
+    # fee"), not as a time ("they'll arrive at the same time", "at the same time as the visit")
+    if "both_and" in hits:
+        hits["both_and"] = [s for s in hits["both_and"] if not _same_time_as_time(doc, text, s)]
+        if not hits["both_and"]:
+            del hits["both_and"]
     # "sorry to hear you feel that way" is a conditional non-apology, not compassion
     if "compassion" in hits and "conditional_apology" in hits:
         cond = hits["conditional_apology"]
@@ -165,6 +171,26 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         if not hits["compassion"]:
             del hits["compassion"]
     return hits
+
+
+_CONNECTIVE_BEFORE = frozenset({"and", "but", "yet", "so", "while", "whilst", "though", "although"})
+
+
+def _same_time_as_time(doc: Doc, text: str, span: tuple[int, int]) -> bool:
+    """Whether the span is "at the same time" saying when something happens: after a word
+    that is not a conjunction, or followed by "as"."""
+    if text[span[0]:span[1]].lower() != "at the same time":
+        return False
+    tokens = doc.char_span(span[0], span[1], alignment_mode="expand")
+    if tokens is None:
+        return False
+    after = doc[tokens.end] if tokens.end < len(doc) else None
+    if after is not None and after.lower_ == "as":
+        return True
+    if tokens.start == 0 or doc[tokens.start].is_sent_start:
+        return False
+    before = doc[tokens.start - 1]
+    return not (before.is_punct or before.is_space or before.lower_ in _CONNECTIVE_BEFORE)
 
 
 def apology_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: Hits) -> None:
@@ -365,16 +391,30 @@ def content_tokens(v: DocView) -> list[int]:
 
 
 def specific_tokens(v: DocView) -> list[int]:
-    """Numbers, amounts, references and names (proper nouns not opening a sentence)."""
+    """Numbers, amounts, references and names (proper nouns not opening a sentence); not the
+    idiom "100%" ("I'm 100% on it", "I agree 100%")."""
     text, digits, pos, alpha, idx, ends = v.text, v.digits, v.pos, v.alpha, v.idx, v.ends
     sent_starts = {a for a, _ in v.sents}
     return [i for i in range(len(v))
-            if i in digits
+            if (i in digits and not _idiomatic_hundred(v, i))
             or (ends[i] - idx[i] == 1 and text[idx[i]] in _CURRENCY)
             or (pos[i] == PROPN and alpha[i] and i not in sent_starts)]
 
 
+def _idiomatic_hundred(v: DocView, i: int) -> bool:
+    """Whether token ``i`` is the "100" of "100%" used as "completely": followed by "%" and
+    then by neither a noun nor "of" ("a 100% refund" and "100% of the fee" are amounts)."""
+    text, idx, ends = v.text, v.idx, v.ends
+    if text[idx[i]:ends[i]] != "100" or i + 1 >= len(v) or text[idx[i + 1]:ends[i + 1]] != "%":
+        return False
+    j = i + 2
+    while j < len(v) and v.space[j]:
+        j += 1
+    return j >= len(v) or not (v.pos[j] in (NOUN, PROPN) or v.lower[j] == _OF)
+
+
 _CURRENCY = frozenset("£$€¥")
+_OF = _ids["of"]
 
 
 def group(v: DocView, indices: Sequence[int], gap: int = 1) -> list[tuple[int, int]]:
