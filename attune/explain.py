@@ -264,7 +264,7 @@ def batch_suggestions(
     features: Sequence[Features],
     feature_names: tuple[str, ...],
     contributions: np.ndarray,
-    values: np.ndarray | None = None,
+    values: np.ndarray,
 ) -> list[str | None]:
     """What to change in each text of a batch: None for a score at "high" or above, else the
     suggestion of the costliest cue of ``dimension`` among those that can cost (a
@@ -272,8 +272,7 @@ def batch_suggestions(
     a reply), or the dimension's generic suggestion when none cost anything.
 
     ``contributions`` holds the cue features' contributions, one row per text (at least the
-    columns of ``feature_names``); ``values`` the texts' feature values in the same columns,
-    when the caller has them.
+    columns of ``feature_names``); ``values`` the texts' feature values in the same columns.
     """
     out: list[str | None] = [None] * len(scores)
     low = [k for k, s in enumerate(scores) if s < HIGH_FROM]
@@ -283,10 +282,7 @@ def batch_suggestions(
     rows = [features[k] for k in low]
     replying = np.array([f.values.get("has_context", 0.0) > 0 for f in rows], dtype=bool)
     if len(cols):
-        if values is None:
-            present = np.array([[f.values.get(n, 0.0) > 0 for n in names] for f in rows], dtype=bool)
-        else:
-            present = np.asarray(values)[np.ix_(low, cols)] > 0
+        present = np.asarray(values)[np.ix_(low, cols)] > 0
         position = {n: m for m, n in enumerate(names)}
         for r, f in enumerate(rows):  # a cue with spans is present whatever its value
             for name, spans in f.hits.items():

@@ -16,9 +16,9 @@ needs a trained model. The cues and their meaning are listed in ``lexicons/cues.
 from __future__ import annotations
 
 import math
-from operator import mul
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import mul
 
 import numpy as np
 from spacy.tokens import Doc
@@ -96,8 +96,9 @@ class Features:
 
     ``values`` maps every name in :func:`feature_names` to a float; ``hits`` maps a cue name to
     the character spans of the reply that triggered it; ``grams`` lists the reply's word
-    n-grams with their spans (a :class:`~attune.features.ngrams.Grams`); ``units`` lists the reply's clauses and sentences as
-    ``(start, end, sentence, words)``, the candidates for evidence (see :func:`clause_units`);
+    n-grams with their spans (a :class:`~attune.features.ngrams.Grams`); ``units`` lists the
+    reply's clauses and sentences as ``(start, end, sentence, words)``, the candidates for
+    evidence (see :func:`clause_units`);
     ``english`` says whether the reply looks English (:func:`attune._text.english_by_counts`).
     """
 
