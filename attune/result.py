@@ -8,15 +8,31 @@ rebuilt from ``Result.to_dict()`` alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
 from .dimensions import DIMENSIONS, LABELS, check_dimension, level_for
 
 
-@dataclass(frozen=True)
-class Evidence:
+class _Slotted:
+    """Pickling for the frozen, slotted result classes: their state is their fields in order.
+    (Python 3.11 gives such dataclasses the same; 3.10.0 could not unpickle them.) A scored
+    batch holds a result per text, and slots keep each one a single object for the garbage
+    collector to track, not an object and its ``__dict__``."""
+
+    __slots__ = ()
+
+    def __getstate__(self):
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+    def __setstate__(self, state) -> None:
+        for f, value in zip(fields(self), state):
+            object.__setattr__(self, f.name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence(_Slotted):
     """A span of the scored text that moved a dimension's score.
 
     ``start`` and ``end`` are character offsets into :attr:`Result.text`
@@ -56,8 +72,8 @@ class Evidence:
         )
 
 
-@dataclass(frozen=True)
-class DimensionScore:
+@dataclass(frozen=True, slots=True)
+class DimensionScore(_Slotted):
     """The score of one dimension: 0-100, a level, the evidence and a suggestion.
 
     ``probabilities`` is the model's distribution over the codebook levels 0-3;
@@ -97,8 +113,8 @@ class DimensionScore:
         )
 
 
-@dataclass(frozen=True)
-class Result:
+@dataclass(frozen=True, slots=True)
+class Result(_Slotted):
     """The ATTUNE scores of one text.
 
     Examples

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import numpy as np
+from scipy import sparse
 from spacy.language import Language
 
 from . import _text
@@ -16,7 +17,7 @@ from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
 from .explain import batch_evidence, batch_suggestions, unit_batch_for
 from .model import AttuneModel, load_model
-from .model.linear import dense_block
+from .model.linear import LinearLevels, dense_block, levels_and_contributions
 from .pipeline import SpacyModel, load_pipeline
 from .result import DimensionScore, Result
 
@@ -200,16 +201,13 @@ class Scorer:
             texts = [prepared.text for prepared, _, _ in scored]
             features = [feats for _, _, feats in scored]
             grams = self.model.gram_index(features)
-            X = self.model.matrix(features, grams)
-            values = dense_block(X, len(names))
+            values, ngram_columns = self.model.inputs(features, grams)
             units = unit_batch_for(self.model, texts, features, grams)  # shared by the six dimensions
-            for dim in DIMENSIONS:  # one dimension at a time keeps the batch's memory small
-                est = self.model.estimators[dim]
-                proba, contrib = est.level_proba_and_contributions(X)
+            for dim, (proba, contrib, cue_contrib) in zip(
+                    DIMENSIONS, self._levels(values, ngram_columns)):
                 evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units)
                 scores = ((proba @ _LEVELS) * 100.0 / MAX_LEVEL).tolist()
-                suggestions = batch_suggestions(dim, scores, features, names,
-                                                dense_block(contrib, len(names)), values)
+                suggestions = batch_suggestions(dim, scores, features, names, cue_contrib, values)
                 for k, (score, p) in enumerate(zip(scores, proba.tolist())):
                     dims[k].append(DimensionScore(
                         dimension=dim,
@@ -218,7 +216,6 @@ class Scorer:
                         evidence=evidence[k],
                         suggestion=suggestions[k],
                     ))
-                del contrib
         k = 0
         for p in pending:
             if isinstance(p, Result):
@@ -231,6 +228,21 @@ class Scorer:
             yield Result(text=prepared.text, context=context, dimensions=tuple(dims[k]),
                          warnings=tuple(warnings), model=self.model_name)
             k += 1
+
+
+    def _levels(self, dense: np.ndarray, ngram_columns) -> list[tuple[Any, Any, np.ndarray]]:
+        """Per dimension, in :data:`DIMENSIONS` order: the level probabilities, the
+        contributions (one row per text) and the cue features' contributions as a dense array."""
+        estimators = [self.model.estimators[dim] for dim in DIMENSIONS]
+        if all(isinstance(est, LinearLevels) for est in estimators):
+            return levels_and_contributions(estimators, dense, ngram_columns)
+        X = dense if ngram_columns is None else sparse.hstack(  # scikit-learn models, unsaved
+            [sparse.csr_matrix(dense), ngram_columns], format="csr")
+        out = []
+        for est in estimators:
+            proba, contrib = est.level_proba_and_contributions(X)
+            out.append((proba, contrib, dense_block(contrib, dense.shape[1])))
+        return out
 
 
 _WORKER: "Scorer | None" = None

@@ -6,6 +6,7 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import FrozenInstanceError
 
 import pytest
 
@@ -96,6 +97,24 @@ def test_result_is_immutable(scorer):
         r.text = "changed"
     with pytest.raises(TypeError):
         r.scores["awareness"] = 1.0
+    evidence = r.evidence
+    assert evidence
+    with pytest.raises(FrozenInstanceError):
+        evidence[0].effect = 0.0
+
+
+def test_results_pickle_and_copy_equal(scorer):
+    """Results cross process boundaries (n_process > 1, multiprocessing users): a pickled or
+    copied result equals the original, evidence and all, and stays immutable."""
+    import copy
+    import pickle
+
+    r = scorer.score(ATTUNED, context="You charged me twice and nobody called back!")
+    for again in (pickle.loads(pickle.dumps(r)), copy.deepcopy(r)):
+        assert again == r and again.to_dict() == r.to_dict()
+        assert again["empathy"].evidence == r["empathy"].evidence
+        with pytest.raises(FrozenInstanceError):
+            again.text = "changed"
 
 
 def test_unknown_dimension_names_the_valid_ones(scorer):

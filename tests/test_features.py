@@ -4,6 +4,8 @@ same words meaning something else), and the spans point at the right words."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from attune.features import extract, feature_names
 from conftest import assert_cue
@@ -250,3 +252,51 @@ def test_ngrams_carry_their_spans_and_behave_as_a_list(parse):
         assert span.startswith(words[0]) and span.endswith(words[-1]), (gram, span)
     assert grams == as_list and grams[1:3] == as_list[1:3] and len(grams) == len(as_list)
     assert pickle.loads(pickle.dumps(grams)) == grams
+
+
+SCOPE_TEXTS = [
+    "We did not get this wrong; the fee is standard.",
+    "It was never our fault that the parcel was late, and nobody ignored you.",
+    "Don't hesitate to call me if the engineer doesn't arrive by 9am.",
+    "I can't say I'm sorry for the policy, but I won't refuse a refund - not today.",
+    "No one here forgot you.\n\nNothing was lost , neither the box nor the receipt ( none ).",
+    "Not our mistake? I'm not sure that's right: we never sent the code.",
+]
+
+
+def test_negation_read_from_the_view_agrees_with_the_parse(parse):
+    """The detectors read negation and span roots from the flat DocView; on every span of
+    up to five tokens they give what spaCy's Span.root and the Token-based check give."""
+    from attune.features._spans import is_negated, negated, span_root
+    from attune.features._view import view
+
+    checked = negated_spans = 0
+    for text in SCOPE_TEXTS:
+        doc = parse(text)
+        v = view(doc, text)
+        for start in range(len(doc)):
+            for end in range(start + 1, min(start + 6, len(doc) + 1)):
+                span = doc[start:end]
+                assert span_root(v, start, end) == span.root.i, span.text
+                assert negated(v, start, end) == is_negated(span), span.text
+                negated_spans += negated(v, start, end)
+                checked += 1
+    assert checked > 300 and negated_spans > 20  # the texts exercise both answers
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("abJo -–—~.!?()'’÷\n\t\u00a0")
+                                + ["thanks ", "Best,", "Ann-Marie", "O'Neil", "Jo (Support)"]),
+                max_size=12).map("".join) | st.text(max_size=30))
+@example("Best, Jo (Support)\n")
+@example("Thanks again.\n- Ann-Marie")
+@example("thanks O'")
+@example("Sorted. ~ Jo-")
+@example("Cheers, Jo÷  ")
+def test_the_sign_off_shortcut_never_skips_a_signed_name(text):
+    """signoff_hits skips its whole-text search when the text cannot end in a signed name;
+    whenever the search would match, the shortcut lets it run."""
+    from attune.features import cues
+
+    if cues._SIGNED_AT_START.match(text) or cues._SIGNED_AFTER.search(text):
+        assert cues._may_end_signed(text)

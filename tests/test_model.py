@@ -228,3 +228,37 @@ def test_model_card_shows_the_lead_over_the_baseline_with_its_interval():
                                               "per_dimension": interval}})
     assert "attune minus `ngram_lr`" in text
     assert "| Awareness | +0.100 (-0.010, +0.200) | +0.050 (-0.010, +0.200) | +0.000 (-0.010, +0.200)" in text
+
+
+def test_levels_of_several_models_at_once_match_each_model_alone():
+    """The scorer runs the six dimensions' models together (levels_and_contributions): the
+    same probabilities and contributions, in the same sparse layout, as one model at a time,
+    whatever levels each model has seen."""
+    from scipy import sparse
+
+    from attune.model import LinearLevels
+    from attune.model.linear import levels_and_contributions
+
+    models, X = [], None
+    for n_levels, seed in [(4, 0), (2, 1), (3, 2)]:
+        clf, X_seed = _fitted(n_levels, seed)
+        X = X_seed if X is None else X  # one design: the first model's rows for all three
+        models.append(LinearLevels.from_classifier(clf))
+    models.append(LinearLevels(models[0].mean, models[0].scale, models[0].coef, models[0].intercept,
+                               models[0].classes_, 1.3, n_dense=3, ngram_weight=0.0))
+    keep = np.ones(X.shape[0])
+    keep[5] = 0  # a row without n-grams
+    dense, grams = X[:, :3].toarray(), (sparse.diags(keep) @ X[:, 3:]).tocsr()
+    grams.eliminate_zeros()
+    X = sparse.hstack([sparse.csr_matrix(dense), grams], format="csr")
+    together = levels_and_contributions(models, dense, grams)
+    for model, (proba, contrib, cue_contrib) in zip(models, together):
+        p_alone, c_alone = model.level_proba_and_contributions(X)
+        np.testing.assert_allclose(proba, p_alone, atol=1e-12)
+        assert sparse.issparse(contrib)
+        np.testing.assert_array_equal(contrib.indptr, c_alone.indptr)
+        np.testing.assert_array_equal(contrib.indices, c_alone.indices)
+        np.testing.assert_allclose(contrib.data, c_alone.data, atol=1e-12)
+        np.testing.assert_allclose(cue_contrib, c_alone[:, :3].toarray(), atol=1e-12)
+    with pytest.raises(ValueError, match="n-gram columns"):
+        levels_and_contributions(models, dense, grams[:, :4])

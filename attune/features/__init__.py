@@ -150,9 +150,9 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     v = view(doc, text)
     text = v.text
     quoted = quoted_ranges(text)
-    hits = _cues.lexicon_hits(doc, quoted, text)
+    hits = _cues.lexicon_hits(doc, quoted, text, v)
     # the reply's own emotion words matter only against a customer message
-    reply_signals = signals(doc, text) if ctx is not None else None
+    reply_signals = signals(doc, text, v) if ctx is not None else None
 
     _cues.apology_hits(doc, v, quoted, hits)
     _cues.commitment_hits(doc, v, quoted, hits)

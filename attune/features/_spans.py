@@ -8,6 +8,8 @@ from typing import Sequence
 from spacy.strings import StringStore
 from spacy.tokens import Doc, Span, Token
 
+from ._view import DocView
+
 _NEG_WORDS = frozenset({"not", "n't", "never", "no", "nothing", "nor", "neither"})
 # heads whose negation does not negate what follows ("don't hesitate to let me know")
 _NEG_IDIOMS = frozenset({"hesitate"})
@@ -59,6 +61,53 @@ def is_negated(span: Span) -> bool:
         if prev.norm in _NEG_WORD_IDS and prev.head.lemma not in _NEG_IDIOM_IDS:
             return True
     return False
+
+
+def negated(v: DocView, start: int, end: int) -> bool:
+    """:func:`is_negated` for the tokens [start, end) of a :class:`DocView`, read from its
+    lists (the same answer, without making a ``Token`` per word)."""
+    negs, lemma = v.neg_children, v.lemma
+    if negs:
+        for t in range(start, end):
+            kids = negs.get(t)
+            if kids and lemma[t] not in _NEG_IDIOM_IDS and any(not start <= c < end for c in kids):
+                return True
+        root = span_root(v, start, end)
+        head = v.head[root]
+        if v.dep[root] in _HEAD_DEP_IDS and not start <= head < end:
+            kids = negs.get(head)
+            if kids and lemma[head] not in _NEG_IDIOM_IDS and any(not start <= c < end for c in kids):
+                return True
+    if start > 0:
+        prev = start - 1
+        if v.norm[prev] in _NEG_WORD_IDS and lemma[v.head[prev]] not in _NEG_IDIOM_IDS:
+            return True
+    return False
+
+
+def span_root(v: DocView, start: int, end: int) -> int:
+    """The index of ``Span.root`` of tokens [start, end), as spaCy finds it: a sentence root
+    inside the span, else the token with a head outside it nearest the root of its sentence
+    (a punctuation or space token with no children counts as far), the first of equals."""
+    head = v.head
+    for i in range(start, end):
+        if head[i] == i:
+            return i
+    n = len(head)
+    best, root = n, -1
+    for i in range(start, end):
+        if start <= head[i] < end:
+            continue
+        if (v.space[i] or v.punct[i]) and i not in v.has_children:
+            steps = n - 1
+        else:
+            steps, t = 0, i
+            while head[t] != t and steps < n:
+                t = head[t]
+                steps += 1
+        if steps < best:
+            best, root = steps, i
+    return start if root == -1 else root
 
 
 def quoted_ranges(text: str) -> list[tuple[int, int]]:

@@ -12,12 +12,14 @@ from itertools import compress
 
 import numpy as np
 from spacy.attrs import (DEP, HEAD, IDX, IS_ALPHA, IS_PUNCT, IS_SPACE, IS_STOP, LEMMA, LENGTH, LIKE_NUM,
-                         LOWER, POS, SENT_START)
+                         LOWER, NORM, POS, SENT_START)
+from spacy.strings import StringStore
 from spacy.tokens import Doc
 
-_ATTRS = [POS, DEP, LOWER, LEMMA, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX, LENGTH]
+_ATTRS = [POS, DEP, LOWER, LEMMA, NORM, IS_PUNCT, IS_SPACE, IS_STOP, LIKE_NUM, IS_ALPHA, HEAD, SENT_START, IDX, LENGTH]
 _HEAD_COL = _ATTRS.index(HEAD)
 _DIGIT = re.compile(r"\d")
+_NEG = StringStore()["neg"]
 
 
 @dataclass
@@ -30,6 +32,7 @@ class DocView:
     dep: list[int]
     lower: list[int]
     lemma: list[int]
+    norm: list[int]
     punct: list[int]
     space: list[int]
     stop: list[int]
@@ -60,6 +63,21 @@ class DocView:
                 out.add(i)
         return frozenset(out)
 
+    @cached_property
+    def neg_children(self) -> dict[int, list[int]]:
+        """Token -> its children with the dependency ``neg``, for the tokens that have any."""
+        out: dict[int, list[int]] = {}
+        head = self.head
+        for i in [i for i, d in enumerate(self.dep) if d == _NEG]:
+            if head[i] != i:
+                out.setdefault(head[i], []).append(i)
+        return out
+
+    @cached_property
+    def has_children(self) -> frozenset[int]:
+        """Indices of the tokens that head another token."""
+        return frozenset(h for i, h in enumerate(self.head) if h != i)
+
     def sent_chars(self, i: int) -> tuple[int, int]:
         """Character bounds of the sentence of token ``i``."""
         start, end = self.sents[self.sent_of[i]]
@@ -77,10 +95,10 @@ def view(doc: Doc, text: str | None = None) -> DocView:
     if text is None:
         text = doc.text
     if n == 0:
-        return DocView(doc, text, *([] for _ in range(13)), [])
+        return DocView(doc, text, *([] for _ in range(14)), [])
     arr = doc.to_array(_ATTRS)
     head = (arr[:, _HEAD_COL].view(np.int64) + np.arange(n)).tolist()  # relative -> absolute
-    pos, dep, lower, lemma, punct, space, stop, num, alpha, _, sent_start, idx, length = arr.T.tolist()
+    pos, dep, lower, lemma, norm, punct, space, stop, num, alpha, _, sent_start, idx, length = arr.T.tolist()
     ends = _ends(text, idx, length, space)
     sents: list[tuple[int, int]] = []
     sent_of = [0] * n
@@ -93,7 +111,7 @@ def view(doc: Doc, text: str | None = None) -> DocView:
         a, b = bounds[k], bounds[k + 1]
         sents.append((a, b))
         sent_of[a:b] = [k] * (b - a)
-    return DocView(doc, text, pos, dep, lower, lemma, punct, space, stop, num, alpha, head, idx, ends, sent_of, sents)
+    return DocView(doc, text, pos, dep, lower, lemma, norm, punct, space, stop, num, alpha, head, idx, ends, sent_of, sents)
 
 
 def _ends(text: str, idx: list[int], length: list[int], space: list[int]) -> list[int]:

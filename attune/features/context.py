@@ -13,7 +13,8 @@ from spacy.symbols import PROPN
 from spacy.tokens import Doc
 
 from ._lexicon import CONTEXT_FILE, matcher_for
-from ._spans import is_negated
+from ._spans import negated
+from ._view import DocView, view
 
 EMOTION_FAMILIES = (
     "anger", "frustration", "anxiety", "grief", "disappointment", "confusion", "repetition"
@@ -78,18 +79,21 @@ def caps_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def signals(doc: Doc, text: str | None = None) -> Signals:
-    """Find emotion, stakes and repetition words in ``doc`` (negated ones do not count)."""
+def signals(doc: Doc, text: str | None = None, v: DocView | None = None) -> Signals:
+    """Find emotion, stakes and repetition words in ``doc`` (negated ones do not count).
+    ``v`` is the ``DocView`` of ``doc``, when the caller has it."""
+    if v is None:
+        v = view(doc, text)
     out = Signals()
     matcher = matcher_for(doc.vocab, (CONTEXT_FILE,))
     for family, start, end in matcher(doc):
-        span = doc[start:end]
-        if family != "stakes" and is_negated(span):
+        if family != "stakes" and negated(v, start, end):
             continue
+        span = doc[start:end]
         out.families[family] = out.families.get(family, 0) + 1
         out.words.setdefault(family, set()).add(span.text.lower())
         out.spans.setdefault(family, []).append((span.start_char, span.end_char))
-    text = doc.text if text is None else text
+    text = v.text
     out.caps = sum(1 for _ in _caps_words(text))
     out.exclamations = text.count("!")
     if out.caps >= 1:
@@ -115,7 +119,6 @@ class ContextInfo:
 def analyse(doc: Doc, text: str | None = None) -> ContextInfo:
     """Analyse a customer message once; the result can be reused for every reply to it.
     ``text`` is the string ``doc`` was parsed from, if known."""
-    from ._view import view
     from .cues import content_tokens
 
     v = view(doc, text)
@@ -126,5 +129,5 @@ def analyse(doc: Doc, text: str | None = None) -> ContextInfo:
         lower[i] for i in range(len(v))
         if (i in digits and ends[i] - idx[i] >= 2) or pos[i] == PROPN
     )
-    return ContextInfo(signals=signals(doc, text), lemmas=frozenset(v.lemma[i] for i in content),
+    return ContextInfo(signals=signals(doc, text, v), lemmas=frozenset(v.lemma[i] for i in content),
                        details=details, text=text)

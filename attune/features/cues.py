@@ -15,8 +15,8 @@ from spacy.symbols import ADJ, AUX, NOUN, PROPN, VERB
 from spacy.tokens import Doc, Span
 
 from ._lexicon import matcher_for
-from ._spans import clause, inside, is_negated
-from ._view import DocView
+from ._spans import clause, inside, negated
+from ._view import DocView, view
 from .context import Signals, caps_spans
 
 _ids = StringStore()
@@ -129,12 +129,16 @@ def _sentence_end(text: str, end: int) -> str:
 _SENT_END = re.compile(r"[.!?\n]")
 
 
-def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None = None) -> Hits:
+def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None = None,
+                 v: DocView | None = None) -> Hits:
     """Lexicon cues in the agent's own words: not negated, not inside quotation marks.
 
-    Overlapping matches of one cue keep the longest.
+    Overlapping matches of one cue keep the longest. ``v`` is the ``DocView`` of ``doc``, when
+    the caller has it.
     """
-    text = doc.text if text is None else text
+    if v is None:
+        v = view(doc, text)
+    text = v.text
     hits: Hits = {}
     by_cue: dict[str, list[Span]] = {}
     for cue, start, end in matcher_for(doc.vocab)(doc, text):
@@ -147,7 +151,7 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
                 continue
             if cue not in _QUOTE_EXEMPT and inside(quoted, span.start_char, span.end_char):
                 continue
-            if cue not in _NEGATION_EXEMPT and is_negated(span):
+            if cue not in _NEGATION_EXEMPT and negated(v, span.start, span.end):
                 continue
             taken.append(span)
         for span in sorted(taken, key=lambda s: s.start):
@@ -214,7 +218,7 @@ def apology_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hits: 
             else:
                 break
         span = clause(tok, start_tok=doc[first], sent=(s_start, s_end))
-        if is_negated(doc[i:i + 1]):
+        if negated(v, i, i + 1):
             _add(hits, "negated_apology", span)
             continue
         if any(a <= start_c < b or a <= span[0] < b for a, b in conditional):
@@ -325,7 +329,7 @@ def commitment_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hit
         past = tag == "VBD" and v.lemma[i] in _PAST_ACTION_IDS
         if not (future or perfect or progressive or past):
             continue
-        if is_negated(doc[i:i + 1]) or (dep == _XCOMP and is_negated(doc[h:h + 1])):
+        if negated(v, i, i + 1) or (dep == _XCOMP and negated(v, h, h + 1)):
             continue
         start = min([subj] + auxes, key=lambda t: t.i)
         if not s_start <= start.i < s_end:
@@ -498,6 +502,15 @@ def _last_lines(text: str, k: int) -> list[tuple[int, str]]:
     return out[::-1]
 
 
+def _may_end_signed(text: str) -> bool:
+    """Whether ``text`` can end in a signed name (:data:`_SIGNED`): its last character that is
+    not a space can end a name (a letter, an apostrophe, a hyphen or "÷", which the name's
+    character range "à-ÿ" holds) or a bracket after it. Most texts end in a stop, and this
+    test spares them a search of the whole text."""
+    end = text.rstrip()
+    return bool(end) and (end[-1].isalpha() or end[-1] in ")'’-÷")
+
+
 def signoff_hits(text: str, hits: Hits) -> None:
     """A named person writing: a sign-off with a first name, or "my name is ..."."""
     tail = _last_lines(text, 3)
@@ -512,7 +525,7 @@ def signoff_hits(text: str, hits: Hits) -> None:
             _add(hits, "human_voice", (offset + m.start("name"), offset + m.end("name")))
             found = True
             break
-    if not found:
+    if not found and _may_end_signed(text):
         m = _SIGNED_AT_START.match(text) or _SIGNED_AFTER.search(text)
         if m and m.group("name") not in _NOT_NAMES:
             _add(hits, "human_voice", (m.start("name"), m.end("name")))

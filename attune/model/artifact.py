@@ -58,14 +58,22 @@ class AttuneModel:
     def matrix(self, features: Sequence[Features], grams: GramIndex | None = None):
         """The model's input matrix for featurised texts (sparse when n-grams are used).
         ``grams`` is :meth:`gram_index` of ``features``, when the caller has it."""
+        dense, weights = self.inputs(features, grams)
+        if weights is None:
+            return dense
+        return sparse.hstack([sparse.csr_matrix(dense), weights], format="csr")
+
+    def inputs(self, features: Sequence[Features], grams: GramIndex | None = None):
+        """The two blocks of :meth:`matrix`: the cue features as a dense array, and the n-gram
+        columns as a CSR matrix (None for a model without n-grams)."""
         dense = _dense_matrix(features, self.feature_names)
         if self.vectorizer is None:
-            return dense
+            return dense, None
         if isinstance(self.vectorizer, NgramWeights):
             weights = self.vectorizer.weights(grams if grams is not None else self.gram_index(features))
         else:  # a scikit-learn vectorizer, during training
             weights = self.vectorizer.transform([gram_strings(f.grams) for f in features])
-        return sparse.hstack([sparse.csr_matrix(dense), weights], format="csr")
+        return dense, weights.tocsr()
 
     def gram_index(self, features: Sequence[Features]) -> GramIndex:
         """Where the model's n-grams occur in featurised texts (see :func:`locate_grams`)."""

@@ -183,6 +183,79 @@ class LinearLevels(LevelOutputs):
         return self._pad_levels(p), out
 
 
+def levels_and_contributions(estimators: Sequence[LinearLevels], dense: np.ndarray,
+                             grams: sparse.csr_matrix | None) -> list[tuple[np.ndarray, sparse.csr_matrix, np.ndarray]]:
+    """For each level model of one design, what
+    :meth:`LinearLevels.level_proba_and_contributions` gives for the rows whose cue features
+    are ``dense`` and whose n-gram columns are ``grams`` (a CSR matrix, None without n-grams),
+    plus the contributions of the cue features alone as a dense array.
+
+    The scorer runs the six dimensions' models over one batch: the layout of the sparse
+    contributions and the gathering of each n-gram's weights are the same for all six, so they
+    are done once, with the six models' n-gram weights side by side.
+    """
+    n, nd = dense.shape
+    if grams is None:
+        grams = sparse.csr_matrix((n, 0))
+    for est in estimators:
+        if (nd, grams.shape[1]) != (est.n_dense, est.n_features_in_ - est.n_dense):
+            raise ValueError(f"got {nd} cue and {grams.shape[1]} n-gram columns, the model expects "
+                             f"{est.n_dense} and {est.n_features_in_ - est.n_dense}")
+    grams = grams.tocsr()
+    grams.sort_indices()
+    stack = _stacked_gram_weights(tuple(estimators))
+    offsets = np.cumsum([0] + [len(est.classes_) for est in estimators])
+    rows = np.repeat(np.arange(n), np.diff(grams.indptr))
+    cols = grams.indices
+    # the layout (see level_proba_and_contributions): row r holds its nd cue entries, then
+    # its n-grams; n-gram k of row r sits at k + (r + 1) * nd
+    indptr = grams.indptr.astype(np.int64) + nd * np.arange(n + 1)
+    gram_pos = np.arange(grams.nnz) + nd * (rows + 1)
+    dense_pos = np.ones(indptr[-1], dtype=bool)
+    dense_pos[gram_pos] = False
+    dense_pos = np.flatnonzero(dense_pos)
+    indices = np.empty(indptr[-1], dtype=np.int64)
+    indices[dense_pos] = np.tile(np.arange(nd), n)
+    indices[gram_pos] = nd + cols
+    probas, slopes = [], []
+    for est in estimators:
+        p = est._softmax(est._logits(dense, grams if grams.shape[1] else None))
+        levels = est.classes_.astype(np.float64)
+        probas.append(p)
+        slopes.append(p * (levels[None, :] - (p @ levels)[:, None]))  # d E / d logit_k
+    gram_c = np.zeros((grams.nnz, len(estimators)))
+    if grams.nnz and stack is not None:
+        products = np.hstack(slopes)[rows] * stack[cols]
+        gram_c = np.add.reduceat(products, offsets[:-1], axis=1) * grams.data[:, None]
+    out = []
+    for e, (est, p, A) in enumerate(zip(estimators, probas, slopes)):
+        z = (dense - est.mean) / est.scale
+        dense_c = (A @ (est._dense_w * est.scale[:, None]).T) * z
+        data = np.empty(indptr[-1])
+        data[dense_pos] = dense_c.ravel()
+        data[gram_pos] = gram_c[:, e] if est.ngram_weight else 0.0
+        contrib = sparse.csr_matrix((data, indices, indptr), shape=(n, est.n_features_in_))
+        out.append((est._pad_levels(p), contrib, dense_c))
+    return out
+
+
+_STACKS: dict[tuple[int, ...], tuple[tuple, np.ndarray | None]] = {}
+
+
+def _stacked_gram_weights(estimators: tuple) -> np.ndarray | None:
+    """The n-gram weights of ``estimators`` side by side, shape (n-grams, sum of their
+    levels), kept for the few models in use (None without n-grams)."""
+    key = tuple(map(id, estimators))
+    hit = _STACKS.get(key)
+    if hit is None or any(a is not b for a, b in zip(hit[0], estimators)):
+        if len(_STACKS) >= 8:
+            _STACKS.clear()
+        weights = [est._gram_w for est in estimators]
+        stack = np.hstack(weights) if weights and weights[0].shape[0] else None
+        hit = _STACKS[key] = (estimators, stack)
+    return hit[1]
+
+
 class NgramWeights:
     """The n-gram columns of the model: sublinear TF-IDF weights of a fixed vocabulary, each
     row scaled to unit length, as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` computes
