@@ -57,14 +57,28 @@ def unit_batch_for(model: "AttuneModel", texts: Sequence[str], features: Sequenc
                       model.rationale.cues, grams)
 
 
+def unit_readings(model: "AttuneModel", dimension: str, contributions, levels: np.ndarray,
+                  units: "UnitBatch | None") -> tuple[np.ndarray, np.ndarray] | None:
+    """What the rationale selector reads of ``dimension`` in a batch's units: the located
+    contributions (:meth:`~attune.model.rationale.UnitBatch.located`) and each unit's
+    probability of being a rationale; None when there is no selector for the dimension."""
+    selector = getattr(model, "rationale", None)
+    if units is None or selector is None or dimension not in selector.coef:
+        return None
+    located = units.located(contributions)
+    design, level = units.design(located, levels @ np.arange(MAX_LEVEL + 1.0))
+    return located, selector.probability(dimension, units, design, level)
+
+
 def batch_evidence(
     model: "AttuneModel",
     dimension: str,
     texts: Sequence[str],
     features: Sequence[Features],
-    contributions: np.ndarray,
+    contributions,
     levels: np.ndarray,
     units: "UnitBatch | None" = None,
+    readings: "dict[str, tuple[np.ndarray, np.ndarray] | None] | None" = None,
 ) -> list[tuple[Evidence, ...]]:
     """The evidence of ``dimension`` for each text of a batch, strongest first.
 
@@ -72,18 +86,28 @@ def batch_evidence(
     ``level_proba_and_contributions``), and ``levels`` the texts' probabilities of the levels
     0-3;
     ``units`` is :func:`unit_batch_for` of the batch, built once for the six dimensions.
+    ``readings`` maps dimensions to their :func:`unit_readings` of the batch: the selector
+    lowers a unit's probability where other dimensions find it more probable
+    (:func:`~attune.model.rationale.joint_penalty`), so the scorer passes all six; this
+    dimension's reading is computed from ``contributions`` when it is missing (its
+    ``contributions`` may then be None).
     """
     selector = getattr(model, "rationale", None)
-    if units is None or selector is None or dimension not in selector.coef:
+    readings = readings or {}
+    own = readings.get(dimension)
+    if own is None:
+        own = unit_readings(model, dimension, contributions, levels, units)
+    if own is None:
         return [evidence_for(dimension, text, f, model.feature_names, _row(contributions, k),
                              model.ngram_vocabulary) for k, (text, f) in enumerate(zip(texts, features))]
-    located = units.located(contributions)
-    design, level = units.design(located, levels @ np.arange(MAX_LEVEL + 1.0))
-    chosen = selector.choose(dimension, units, selector.probability(dimension, units, design, level),
-                             levels)
+    located, probability = own
+    others = [r[1] for d, r in readings.items() if d != dimension and r is not None]
+    chosen = selector.choose(dimension, units, probability, levels, others)
     effect = np.bincount(units.loc_unit, located, minlength=len(units))
     moved = np.bincount(units.loc_unit, np.abs(located), minlength=len(units)) > 0
     picked = np.flatnonzero(chosen & moved)
+    # per text, strongest first (a stable sort: of equal ones, the first in the text)
+    picked = picked[np.lexsort((-np.abs(effect[picked]), units.item[picked]))]
     cues = _strongest_cues(dimension, units, located, chosen, selector.cues)
     out: list[list[Evidence]] = [[] for _ in texts]
     for u, k, start, end, points in zip(picked.tolist(), units.item[picked].tolist(),
@@ -91,7 +115,7 @@ def batch_evidence(
                                         effect[picked].tolist()):
         out[k].append(Evidence(start, end, texts[k][start:end], cues.get(u, "phrase"),
                                dimension, points))
-    return [tuple(sorted(ev, key=_strength)) if len(ev) > 1 else tuple(ev) for ev in out]
+    return [tuple(ev) for ev in out]
 
 
 def _strength(e: Evidence) -> float:

@@ -15,7 +15,7 @@ from . import _text
 from ._parsing import ContextCache, featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
-from .explain import batch_evidence, batch_suggestions, unit_batch_for
+from .explain import batch_evidence, batch_suggestions, unit_batch_for, unit_readings
 from .model import AttuneModel, load_model
 from .model.linear import LinearLevels, dense_block, levels_and_contributions
 from .pipeline import SpacyModel, load_pipeline
@@ -203,9 +203,13 @@ class Scorer:
             grams = self.model.gram_index(features)
             values, ngram_columns = self.model.inputs(features, grams)
             units = unit_batch_for(self.model, texts, features, grams)  # shared by the six dimensions
-            for dim, (proba, contrib, cue_contrib) in zip(
-                    DIMENSIONS, self._levels(values, ngram_columns)):
-                evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units)
+            levels = self._levels(values, ngram_columns)
+            # the selector chooses a dimension's units once all six dimensions have read them
+            readings = {dim: unit_readings(self.model, dim, contrib, proba, units)
+                        for dim, (proba, contrib, _) in zip(DIMENSIONS, levels)}
+            for dim, (proba, contrib, cue_contrib) in zip(DIMENSIONS, levels):
+                evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units,
+                                          readings)
                 scores = ((proba @ _LEVELS) * 100.0 / MAX_LEVEL).tolist()
                 suggestions = batch_suggestions(dim, scores, features, names, cue_contrib, values)
                 for k, (score, p) in enumerate(zip(scores, proba.tolist())):

@@ -61,7 +61,8 @@ def main(argv=None) -> int:
     print(f"fitted on {len(items)} items ({args.fit_on}) in {time.perf_counter() - t0:.0f} s")
     for dim in DIMENSIONS:
         cv = model.rationale.cv.get(dim, {})
-        print(f"  {dim:18s} rule {model.rationale.rule.get(dim)}  cross-validated F1 {cv.get('f1')}"
+        print(f"  {dim:18s} rule {model.rationale.rule.get(dim)}  joint penalty "
+              f"{model.rationale.joint.get(dim)}  cross-validated F1 {cv.get('f1')}"
               f"  P {cv.get('precision')}  R {cv.get('recall')}")
     if args.report:
         held = load_corpus(split=args.report)

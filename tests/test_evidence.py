@@ -11,7 +11,7 @@ from attune import DIMENSIONS
 from attune.features import clause_units, cue_table, extract
 from attune.features._view import view
 from attune.model import load_model, save_model, shipped_model_dir
-from attune.model.rationale import RationaleSelector, UnitBatch, choose_units
+from attune.model.rationale import RationaleSelector, UnitBatch, choose_units, joint_penalty
 
 CONTEXT = "My parcel never arrived and you've charged me anyway. This is the second time."
 BLAMING = ("Our records show the parcel was delivered to your address. You should have checked "
@@ -199,9 +199,56 @@ def test_selector_round_trips_through_save_and_load(tmp_path, scorer):
     assert [e.to_dict() for e in r1.evidence] == [e.to_dict() for e in r2.evidence]
 
 
+def test_joint_penalty_lowers_only_units_other_dimensions_find_more_probable():
+    p = np.array([0.8, 0.5, 0.2, 0.1])
+    others = [np.array([0.3, 0.9, 0.2, 0.0]), np.array([0.1, 0.6, 0.7, 0.05])]
+    out = joint_penalty(p, others, 2.0)
+    assert out[0] == p[0] and out[3] == p[3]          # the most probable dimension: unchanged
+    np.testing.assert_allclose(out[1], 0.5 * np.exp(-2.0 * (0.4 + 0.1)))
+    np.testing.assert_allclose(out[2], 0.2 * np.exp(-2.0 * 0.5))
+    np.testing.assert_array_equal(joint_penalty(p, others, 0.0), p)
+
+
+def test_a_joint_penalty_changes_evidence_only_through_the_other_dimensions(scorer):
+    """A selector saved before the penalty (no ``joint``) chooses as one with no penalty;
+    with a penalty, the scores stay, the evidence changes, and the scorer and a per-dimension
+    call given the six readings agree."""
+    import copy
+
+    from attune.explain import batch_evidence, unit_batch_for, unit_readings
+    from attune.scorer import Scorer
+
+    texts = [OWNING, BLAMING, "I'm sorry, that's on us. I've refunded the £40 today. I'll call at 4pm."]
+    model = scorer.model
+    old = copy.deepcopy(model)
+    old.rationale.__dict__.pop("joint", None)  # as a selector saved before the penalty
+    none = copy.deepcopy(model)
+    none.rationale.joint = {d: 0.0 for d in DIMENSIONS}
+    plain = Scorer(none, scorer.nlp).score_many(texts)
+    assert [r.to_dict()["dimensions"] for r in Scorer(old, scorer.nlp).score_many(texts)] == \
+        [r.to_dict()["dimensions"] for r in plain]
+    joint = copy.deepcopy(model)
+    joint.rationale.joint = {d: 4.0 for d in DIMENSIONS}
+    results = Scorer(joint, scorer.nlp).score_many(texts)
+    assert [r.scores for r in results] == [r.scores for r in plain]
+    assert [r.evidence for r in results] != [r.evidence for r in plain]  # the penalty bites here
+    feats = [extract(scorer.nlp(t)) for t in texts]
+    X = joint.matrix(feats)
+    units = unit_batch_for(joint, texts, feats)
+    readings, levels = {}, {}
+    for dim in DIMENSIONS:
+        levels[dim], contrib = joint.estimators[dim].level_proba_and_contributions(X)
+        readings[dim] = unit_readings(joint, dim, contrib, levels[dim], units)
+    for dim in DIMENSIONS:
+        evidence = batch_evidence(joint, dim, texts, feats, None, levels[dim], units, readings)
+        for k, r in enumerate(results):
+            assert [e.to_dict() for e in r[dim].evidence] == \
+                [e.to_dict() for e in evidence[k]]
+
+
 def test_fit_rationale_selector_learns_from_rationales_only(nlp):
     from attune.data import load_corpus
-    from attune.model.rationale import GATE_GRID, RULE_GRID, fit_rationale_selector
+    from attune.model.rationale import GATE_GRID, JOINT_GRID, RULE_GRID, fit_rationale_selector
     from attune.model.training import featurize
 
     model, _ = load_model()
@@ -213,6 +260,7 @@ def test_fit_rationale_selector_learns_from_rationales_only(nlp):
         alpha, beta, minimum, gate = selector.rule[dim]
         assert alpha in RULE_GRID["alpha"] and beta in RULE_GRID["beta"]
         assert minimum in RULE_GRID["minimum"] and gate in GATE_GRID
+        assert selector.joint[dim] in JOINT_GRID
         assert 0 < selector.cv[dim]["f1"] <= 1
     bare = [{k: v for k, v in i.items() if k != "rationales"} for i in items]
     assert fit_rationale_selector(model, bare, feats, folds=3) is None

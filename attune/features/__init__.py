@@ -16,6 +16,7 @@ needs a trained model. The cues and their meaning are listed in ``lexicons/cues.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import mul
@@ -177,7 +178,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
         values["emotion_ignored"] = _log_count(emotion)
 
     n_words = max(len(v.words), 1)
-    lower_ids = v.lower
+    counts = Counter(v.lower)
     n_sents = len(v.sents)
     questions = sum(text[v.idx[a]:v.ends[b - 1]].rstrip().endswith("?") for a, b in v.sents)
     values.update(
@@ -186,9 +187,9 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
         questions=_log_count(questions),
         exclamations=_log_count(text.count("!")),
         emoji=_log_count(_cues.emoji_count(text)),
-        i_rate=10 * sum(map(_I_IDS.__contains__, lower_ids)) / n_words,
-        we_rate=10 * sum(map(_WE_IDS.__contains__, lower_ids)) / n_words,
-        you_rate=10 * sum(map(_YOU_IDS.__contains__, lower_ids)) / n_words,
+        i_rate=10 * sum(map(counts.__getitem__, _I_IDS)) / n_words,
+        we_rate=10 * sum(map(counts.__getitem__, _WE_IDS)) / n_words,
+        you_rate=10 * sum(map(counts.__getitem__, _YOU_IDS)) / n_words,
         hedge=_log_count(len(hits.get("hedge", ()))),
         time=_log_count(len(hits.get("time", ()))),
         restatement_share=share,

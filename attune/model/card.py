@@ -110,6 +110,15 @@ def _evidence_lines(rationale: dict[str, Any]) -> list[str]:
         f"{params.get('texts', 'the')} fitting texts; its decision rule is chosen by grouped "
         f"{params.get('folds', 5)}-fold cross-validation (C={params.get('C')}).",
     ]
+    joint = {d: v for d, v in (rationale.get("joint_penalty") or {}).items() if v}
+    if joint:
+        lines.append(
+            "Labellers seldom quote one clause for two dimensions, and the six selectors, each "
+            "reading a unit alone, pick the same unit for several far more often; so before "
+            "choosing, a unit's probability for a dimension is lowered by how much more "
+            "probable the other dimensions find it (p * exp(-s * sum of the other dimensions' "
+            "excess)), with the strength s chosen by the same cross-validation: " + ", ".join(
+                f"{d} {joint[d]:g}" for d in DIMENSIONS if d in joint) + " (0 for the others).")
     if cv:
         lines.append("Cross-validated evidence F1 against the rationales: " + ", ".join(
             f"{d} {cv[d]['f1']:.2f}" for d in DIMENSIONS if d in cv) + ".")

@@ -24,7 +24,7 @@ import numpy as np
 
 from ..data import label_array
 from ..dimensions import DIMENSIONS, MAX_LEVEL
-from ..explain import batch_evidence, unit_batch_for
+from ..explain import batch_evidence, unit_batch_for, unit_readings
 from ..features import Features, cue_table
 from ..features.ngrams import gram_strings
 from .artifact import AttuneModel
@@ -147,11 +147,17 @@ def evidence_f1(model: AttuneModel, items: Sequence[dict[str, Any]], feats: Sequ
         X = model.matrix(list(feats))
     texts = [_text.prepare(i["text"]).text for i in items]
     units = unit_batch_for(model, texts, feats)
+    readings, levels, fallback = {}, {}, {}
+    for dim in DIMENSIONS:  # the selector's choice reads the six dimensions' units (as the scorer)
+        levels[dim], contrib = model.estimators[dim].level_proba_and_contributions(X)
+        readings[dim] = unit_readings(model, dim, contrib, levels[dim], units)
+        if readings[dim] is None:
+            fallback[dim] = batch_evidence(model, dim, texts, feats, contrib, levels[dim])
+        del contrib
     out = {}
     for dim in DIMENSIONS:
-        proba, contrib = model.estimators[dim].level_proba_and_contributions(X)
-        evidence = batch_evidence(model, dim, texts, feats, contrib, proba, units)
-        del contrib
+        evidence = fallback[dim] if dim in fallback else batch_evidence(
+            model, dim, texts, feats, None, levels[dim], units, readings)
         scores, precisions, recalls = [], [], []
         for item, text, ev in zip(items, texts, evidence):
             words = _word_spans(text)

@@ -22,8 +22,11 @@ Per text, the units are then chosen that maximise the expected token F1 against 
 when even the best choice expects less than a minimum, or when a gate (a logistic regression on
 the predicted level probabilities and the unit probabilities) says the text is unlikely to have
 a rationale for the dimension at all (an awareness-0 reply that ignores the feeling: nothing in
-it is the rationale). Each chosen unit is reported with the signed sum of the model's
-contributions located in it, in score points.
+it is the rationale). Before choosing, a unit's probability for a dimension is lowered by
+how much more probable the other dimensions find it (:func:`joint_penalty`): labellers seldom
+quote one clause for two dimensions, and the six classifiers, each reading the unit alone, pick
+the same unit for several far more often than that. Each chosen unit is reported with the
+signed sum of the model's contributions located in it, in score points.
 
 Everything is fitted by :func:`fit_rationale_selector`: the contributions it learns from are
 out-of-fold (each text's from a level model that did not see its scenario), as they are for a
@@ -63,6 +66,10 @@ RULE_GRID = {"alpha": (0.7, 1.0, 1.5), "beta": (0.0, 2.0, 5.0), "minimum": (0.0,
 """The decision rule's settings tried by cross-validation: ``alpha`` scales the unit
 probabilities, ``beta`` is a prior number of rationale words added to the expected count, and
 ``minimum`` is the expected F1 below which a text gets no evidence."""
+
+JOINT_GRID = (0.0, 0.5, 1.0, 2.0, 4.0)
+"""Strengths of :func:`joint_penalty` tried by cross-validation (0: the dimension's own
+probabilities, unchanged)."""
 
 GATE_GRID = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7)
 """Gate thresholds tried by cross-validation: a text whose probability of having a rationale
@@ -310,8 +317,9 @@ class RationaleSelector:
     present in the unit, weighted by the predicted level (0-1) and its complement.
     ``gate_coef[dim]`` weighs a text's :data:`GATE_COLUMNS` into the probability that the text
     has a rationale for the dimension at all. ``rule[dim]`` holds ``(alpha, beta, minimum,
-    gate)`` (see :data:`RULE_GRID`, :data:`GATE_GRID`). ``cv`` records the cross-validated
-    evidence F1 of the chosen rule.
+    gate)`` (see :data:`RULE_GRID`, :data:`GATE_GRID`), and ``joint[dim]`` the strength of
+    :func:`joint_penalty` applied before it (absent, in a selector saved before the penalty
+    existed: none). ``cv`` records the cross-validated evidence F1 of the chosen rule.
     """
 
     cues: tuple[str, ...]
@@ -323,6 +331,7 @@ class RationaleSelector:
     gate_coef: dict[str, np.ndarray] = field(default_factory=dict)
     gate_intercept: dict[str, float] = field(default_factory=dict)
     rule: dict[str, tuple[float, float, float, float]] = field(default_factory=dict)
+    joint: dict[str, float] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
     cv: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -334,16 +343,31 @@ class RationaleSelector:
         return 1.0 / (1.0 + np.exp(-z))
 
     def choose(self, dimension: str, batch: UnitBatch, probability: np.ndarray,
-               levels: np.ndarray) -> np.ndarray:
+               levels: np.ndarray, others: Sequence[np.ndarray] = ()) -> np.ndarray:
         """A boolean mask over the batch's units: the evidence of each text (``levels``: the
-        texts' predicted distributions over the levels 0-3, a row per text)."""
+        texts' predicted distributions over the levels 0-3, a row per text; ``others``: the
+        other dimensions' :meth:`probability` of the same units, for :func:`joint_penalty`)."""
         alpha, beta, minimum, gate = self.rule[dimension]
+        strength = getattr(self, "joint", {}).get(dimension, 0.0)  # absent in older selectors
+        if strength > 0 and len(others):
+            probability = joint_penalty(probability, others, strength)
         mask = choose_units(batch, probability, alpha, beta, minimum)
         if gate > 0:
             z = gate_features(batch, probability, levels) @ self.gate_coef[dimension]
             has = 1.0 / (1.0 + np.exp(-(z + self.gate_intercept[dimension])))
             mask &= (has >= gate)[batch.item]
         return mask
+
+
+def joint_penalty(probability: np.ndarray, others: Sequence[np.ndarray],
+                  strength: float) -> np.ndarray:
+    """A dimension's unit probabilities lowered where other dimensions find the unit more
+    probable: ``p * exp(-strength * sum_k max(p_k - p, 0))`` over the other dimensions ``k``.
+    A unit the dimension finds likelier than every other dimension keeps its probability."""
+    excess = np.zeros_like(probability)
+    for other in others:
+        excess += np.maximum(other - probability, 0.0)
+    return probability * np.exp(-strength * excess)
 
 
 GATE_COLUMNS = ("level_0", "level_1", "level_2", "level_3", "most_probable_unit",
@@ -533,8 +557,10 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
     each fold's scenarios, with the fitted models' parameters), so that they see contributions
     as they are for texts the model never saw. The decision rule of each dimension is chosen by
     grouped ``folds``-fold cross-validation of the unit classifiers (criterion: the mean token
-    F1 against the rationales, as :func:`attune.model.evaluation.evidence_f1` measures it); the
-    classifiers are then refitted on all items. Returns None when no item has a rationale.
+    F1 against the rationales, as :func:`attune.model.evaluation.evidence_f1` measures it),
+    with the strength of :func:`joint_penalty` (from :data:`JOINT_GRID`, applied with the other
+    dimensions' out-of-fold unit probabilities); the classifiers are then refitted on all items.
+    Returns None when no item has a rationale.
     """
     from joblib import Parallel, delayed
     from sklearn.model_selection import GroupKFold
@@ -567,6 +593,8 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
         for s, e in zip(batch.start[batch.bounds[k]:batch.bounds[k + 1]],
                         batch.end[batch.bounds[k]:batch.bounds[k + 1]]):
             unit_words.append(_words_in(words, s, e))
+    # each dimension's unit classifier: out-of-fold probabilities (for the rule), then refitted
+    fitted: dict[str, tuple[np.ndarray, list[set[int]]]] = {}
     for dim in DIMENSIONS:
         contrib, where, proba = levels[dim]
         design, level = batch.design(batch.located(contrib, where), proba @ np.arange(MAX_LEVEL + 1.0))
@@ -577,7 +605,6 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
             if len(batch) else np.zeros(0)
         if y.min(initial=0) == y.max(initial=0):
             continue
-        gold = [_gold_words(texts[k], rationales[k])[1] for k in range(len(items))]
 
         def fold(tr, va):
             ut, uv = _rows(batch, tr), _rows(batch, va)
@@ -585,48 +612,60 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
                 return uv, np.zeros(0)
             if y[ut].min() == y[ut].max():
                 return uv, np.full(len(uv), float(y[ut].mean()))
-            fitted = _fit_units(design[ut], level[ut], batch.grams[ut], y[ut], C)
-            z = _unit_logits(*fitted, design[uv], level[uv], batch.grams[uv])
+            fit = _fit_units(design[ut], level[ut], batch.grams[ut], y[ut], C)
+            z = _unit_logits(*fit, design[uv], level[uv], batch.grams[uv])
             return uv, 1.0 / (1.0 + np.exp(-z))
 
         probability = np.zeros(len(batch))
         for uv, p in Parallel(n_jobs=n_jobs)(delayed(fold)(tr, va) for tr, va in splits):
             probability[uv] = p
-        # the gate (does the text have a rationale at all?), out-of-fold from out-of-fold units
-        gates = gate_features(batch, probability, proba)
-        has = np.array([bool(g) for g in gold], dtype=float)
-        has_p = np.ones(len(items))
-        if 0 < has.sum() < len(has):
-            for tr, va in splits:
-                if has[tr].min() != has[tr].max():
-                    coef, intercept = _fit_gate(gates[tr], has[tr])
-                    has_p[va] = 1.0 / (1.0 + np.exp(-(gates[va] @ coef + intercept)))
-        # the rule and gate threshold with the best mean F1 (ties: the first, simplest)
-        best, best_f1 = None, -1.0
-        for rule in grid:
-            per_text = _per_text_scores(batch, choose_units(batch, probability, *rule), unit_words, gold)
-            for gate in GATE_GRID:
-                scores = per_text.copy()
-                shut = has_p < gate
-                scores[shut & (has > 0)] = 0.0       # a rationale, and no evidence
-                scores[shut & (has == 0)] = np.nan   # neither: not counted
-                mean = np.nanmean(scores, axis=0) if np.isfinite(scores[:, 0]).any() else np.zeros(3)
-                if mean[0] > best_f1 + 1e-9:
-                    best, best_f1, best_scores = (*rule, gate), mean[0], mean
+        fitted[dim] = probability, [_gold_words(t, r)[1] for t, r in zip(texts, rationales)]
         coef, high, low, intercept = _fit_units(design, level, batch.grams, y, C)
         selector.coef[dim], selector.gram_high[dim], selector.gram_low[dim] = coef, high, low
         selector.intercept[dim] = intercept
+    # each dimension's decision: the joint penalty's strength, the rule and the gate threshold
+    # with the best mean F1 (ties: the first, simplest), all from out-of-fold probabilities
+    for dim, (own, gold) in fitted.items():
+        proba = levels[dim][2]
+        others = [p for d, (p, _) in fitted.items() if d != dim]
+        has = np.array([bool(g) for g in gold], dtype=float)
+        best, best_f1 = None, -1.0
+        for strength in JOINT_GRID if others else (0.0,):
+            probability = joint_penalty(own, others, strength) if strength > 0 else own
+            # the gate (does the text have a rationale at all?), out-of-fold
+            gates = gate_features(batch, probability, proba)
+            has_p = np.ones(len(items))
+            if 0 < has.sum() < len(has):
+                for tr, va in splits:
+                    if has[tr].min() != has[tr].max():
+                        coef, intercept = _fit_gate(gates[tr], has[tr])
+                        has_p[va] = 1.0 / (1.0 + np.exp(-(gates[va] @ coef + intercept)))
+            for rule in grid:
+                chosen = choose_units(batch, probability, *rule)
+                per_text = _per_text_scores(batch, chosen, unit_words, gold)
+                for gate in GATE_GRID:
+                    scores = per_text.copy()
+                    shut = has_p < gate
+                    scores[shut & (has > 0)] = 0.0       # a rationale, and no evidence
+                    scores[shut & (has == 0)] = np.nan   # neither: not counted
+                    mean = np.nanmean(scores, axis=0) if np.isfinite(scores[:, 0]).any() \
+                        else np.zeros(3)
+                    if mean[0] > best_f1 + 1e-9:
+                        best, best_f1, best_scores = (strength, *rule, gate), mean[0], mean
+                        best_gates = gates
         if 0 < has.sum() < len(has):
-            selector.gate_coef[dim], selector.gate_intercept[dim] = _fit_gate(gates, has)
+            selector.gate_coef[dim], selector.gate_intercept[dim] = _fit_gate(best_gates, has)
         else:
-            selector.gate_coef[dim], selector.gate_intercept[dim] = np.zeros(gates.shape[1]), 0.0
-            best = (*best[:3], 0.0)
-        selector.rule[dim] = tuple(float(x) for x in best)
+            selector.gate_coef[dim] = np.zeros(best_gates.shape[1])
+            selector.gate_intercept[dim] = 0.0
+            best = (*best[:4], 0.0)
+        selector.joint[dim] = float(best[0])
+        selector.rule[dim] = tuple(float(x) for x in best[1:])
         f1, p, r = best_scores
         selector.cv[dim] = {"f1": round(float(f1), 4), "precision": round(float(p), 4),
                             "recall": round(float(r), 4)}
-        log.info("rationale selector %s: rule %s, cross-validated evidence F1 %.3f (P %.3f R %.3f)",
-                 dim, selector.rule[dim], f1, p, r)
+        log.info("rationale selector %s: joint penalty %s, rule %s, cross-validated evidence F1 "
+                 "%.3f (P %.3f R %.3f)", dim, selector.joint[dim], selector.rule[dim], f1, p, r)
     return selector
 
 
@@ -638,5 +677,6 @@ def rationale_manifest(selector: RationaleSelector | None) -> dict[str, Any]:
         "units": "clauses and sentences of the parse (attune.features.clause_units)",
         "params": dict(selector.params),
         "rule": {d: dict(zip(("alpha", "beta", "minimum", "gate"), r)) for d, r in selector.rule.items()},
+        "joint_penalty": dict(getattr(selector, "joint", {})),
         "cv_evidence_f1": dict(selector.cv),
     }
