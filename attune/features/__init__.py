@@ -194,7 +194,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
         time=_log_count(len(hits.get("time", ()))),
         restatement_share=share,
         has_context=float(ctx is not None),
-        is_email=float(text.lstrip().lower().startswith("subject:")),
+        is_email=float(text.lstrip()[:8].lower() == "subject:"),
     )
     if ctx is not None:
         values["ctx_emotion"] = _log_count(emotion)

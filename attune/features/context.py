@@ -86,14 +86,14 @@ def signals(doc: Doc, text: str | None = None, v: DocView | None = None) -> Sign
         v = view(doc, text)
     out = Signals()
     matcher = matcher_for(doc.vocab, (CONTEXT_FILE,))
-    for family, start, end in matcher(doc):
+    text, idx, ends = v.text, v.idx, v.ends  # a match ends in a word, never in a whitespace token
+    for family, start, end in matcher(doc, text):
         if family != "stakes" and negated(v, start, end):
             continue
-        span = doc[start:end]
+        lo, hi = idx[start], ends[end - 1]
         out.families[family] = out.families.get(family, 0) + 1
-        out.words.setdefault(family, set()).add(span.text.lower())
-        out.spans.setdefault(family, []).append((span.start_char, span.end_char))
-    text = v.text
+        out.words.setdefault(family, set()).add(text[lo:hi].lower())
+        out.spans.setdefault(family, []).append((lo, hi))
     out.caps = sum(1 for _ in _caps_words(text))
     out.exclamations = text.count("!")
     if out.caps >= 1:

@@ -12,7 +12,7 @@ from typing import Sequence
 
 from spacy.strings import StringStore
 from spacy.symbols import ADJ, AUX, NOUN, PROPN, VERB
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
 
 from ._lexicon import matcher_for
 from ._spans import clause, inside, negated
@@ -140,22 +140,23 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         v = view(doc, text)
     text = v.text
     hits: Hits = {}
-    by_cue: dict[str, list[Span]] = {}
+    by_cue: dict[str, list[tuple[int, int]]] = {}  # token spans [start, end)
     for cue, start, end in matcher_for(doc.vocab)(doc, text):
-        by_cue.setdefault(cue, []).append(doc[start:end])
+        by_cue.setdefault(cue, []).append((start, end))
+    idx, ends = v.idx, v.ends  # a match ends in a word, never in a whitespace token
     for cue, spans in by_cue.items():
-        spans.sort(key=lambda s: (-(s.end - s.start), s.start))
-        taken: list[Span] = []
-        for span in spans:
-            if any(span.start < t.end and t.start < span.end for t in taken):
+        spans.sort(key=_longest_first)
+        taken: list[tuple[int, int]] = []
+        for start, end in spans:
+            if any(start < t_end and t_start < end for t_start, t_end in taken):
                 continue
-            if cue not in _QUOTE_EXEMPT and inside(quoted, span.start_char, span.end_char):
+            if cue not in _QUOTE_EXEMPT and inside(quoted, idx[start], ends[end - 1]):
                 continue
-            if cue not in _NEGATION_EXEMPT and negated(v, span.start, span.end):
+            if cue not in _NEGATION_EXEMPT and negated(v, start, end):
                 continue
-            taken.append(span)
-        for span in sorted(taken, key=lambda s: s.start):
-            _add(hits, cue, (span.start_char, span.end_char))
+            taken.append((start, end))
+        for start, end in sorted(taken):
+            _add(hits, cue, (idx[start], ends[end - 1]))
     # a clarifying question is a question: its sentence ends with "?"
     if "clarifying_question" in hits:
         hits["clarifying_question"] = [s for s in hits["clarifying_question"] if _sentence_end(text, s[1]) == "?"]
@@ -175,6 +176,10 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         if not hits["compassion"]:
             del hits["compassion"]
     return hits
+
+
+def _longest_first(span: tuple[int, int]) -> tuple[int, int]:
+    return span[0] - span[1], span[0]
 
 
 _CONNECTIVE_BEFORE = frozenset({"and", "but", "yet", "so", "while", "whilst", "though", "although"})
@@ -306,8 +311,9 @@ def commitment_hits(doc: Doc, v: DocView, quoted: Sequence[tuple[int, int]], hit
     """First-person commitments to an action: "I'll call you", "we've refunded", "let me fix"."""
     time_spans = hits.get("time", [])
     children = None
-    for i, (pos, lemma) in enumerate(zip(v.pos, v.lemma)):
-        if pos != VERB or lemma in _NOT_ACTION_IDS:
+    lemmas = v.lemma
+    for i in [i for i, pos in enumerate(v.pos) if pos == VERB]:
+        if lemmas[i] in _NOT_ACTION_IDS:
             continue
         if children is None:
             children = _first_person_children(v)
@@ -399,10 +405,11 @@ def specific_tokens(v: DocView) -> list[int]:
     idiom "100%" ("I'm 100% on it", "I agree 100%")."""
     text, digits, pos, alpha, idx, ends = v.text, v.digits, v.pos, v.alpha, v.idx, v.ends
     sent_starts = {a for a, _ in v.sents}
-    return [i for i in range(len(v))
-            if (i in digits and not _idiomatic_hundred(v, i))
-            or (ends[i] - idx[i] == 1 and text[idx[i]] in _CURRENCY)
-            or (pos[i] == PROPN and alpha[i] and i not in sent_starts)]
+    found = {i for i, p in enumerate(pos) if p == PROPN and alpha[i] and i not in sent_starts}
+    found.update(i for i in digits if not _idiomatic_hundred(v, i))
+    if any(map(text.__contains__, _CURRENCY)):
+        found.update(i for i in range(len(v)) if ends[i] - idx[i] == 1 and text[idx[i]] in _CURRENCY)
+    return sorted(found)
 
 
 def _idiomatic_hundred(v: DocView, i: int) -> bool:

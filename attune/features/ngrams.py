@@ -96,7 +96,7 @@ def ngrams(v: DocView) -> Grams:
     norms = _norms(v, words)
     starts = [idx[i] for i in words]
     stops = [ends[i] for i in words]
-    return Grams(norms + [" ".join(pair) for pair in zip(norms, norms[1:])],
+    return Grams(norms + list(map(" ".join, zip(norms, norms[1:]))),
                  starts + starts[:-1], stops + stops[1:])
 
 
