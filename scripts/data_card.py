@@ -4,13 +4,15 @@
 
 Figures: counts by kind, industry, channel, customer state and hard case; label distribution
 per dimension; agreement between the two labelling passes (quadratic-weighted kappa, exact and
-within-one agreement) and the adjudication count. The prose sections live in
+within-one agreement), the adjudication count, and the token F1 of the second pass's rationales
+against the corpus rationales. The prose sections live in
 scripts/data_card_template.md; the figures replace its {placeholders}.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -40,16 +42,20 @@ def agreement(corpus: list[dict]) -> tuple[str, dict]:
         for row in read_jsonl(path):
             pass1[row["id"]] = row["labels"]
     pass2 = {}
+    rationales2 = {}
     for path in sorted((DATA / "raw" / "pass2").glob("*.jsonl")):
         for row in read_jsonl(path):
             pass2[row["id"]] = row["labels"]
+            rationales2[row["id"]] = row.get("rationales", {})
+    final = {i["id"]: i for i in corpus}
     adjudicated = set()
     adj_path = DATA / "raw" / "adjudication.jsonl"
     if adj_path.exists():
         adjudicated = {(r["id"], r["dimension"]) for r in read_jsonl(adj_path)}
     ids = sorted(set(pass1) & set(pass2))
-    rows = ["| dimension | QW kappa | exact agreement | within one | disagreements of 2+ | adjudicated |",
-            "|---|---|---|---|---|---|"]
+    rows = ["| dimension | QW kappa | exact agreement | within one | disagreements of 2+ | adjudicated "
+            "| rationale token F1, all / test |",
+            "|---|---|---|---|---|---|---|"]
     summary = {"n": len(ids)}
     for d in DIMENSIONS:
         a = [pass1[i][d] for i in ids]
@@ -62,8 +68,39 @@ def agreement(corpus: list[dict]) -> tuple[str, dict]:
         big = [i for i in ids if abs(pass1[i][d] - pass2[i][d]) >= 2]
         adj = sum((i, d) in adjudicated for i in big)
         summary[d] = round(k, 3)
-        rows.append(f"| {d} | {k:.3f} | {100 * exact:.1f}% | {100 * within:.1f}% | {len(big)} | {adj} |")
+        f1_all = rationale_f1([final[i] for i in ids if i in final], rationales2, d)
+        f1_test = rationale_f1([final[i] for i in ids if i in final and final[i]["split"] == "test"],
+                               rationales2, d)
+        rows.append(f"| {d} | {k:.3f} | {100 * exact:.1f}% | {100 * within:.1f}% | {len(big)} | {adj} "
+                    f"| {f1_all:.3f} / {f1_test:.3f} |")
     return "\n".join(rows), summary
+
+
+_WORD = re.compile(r"\w+")
+
+
+def rationale_f1(items: list[dict], second: dict[str, dict], dimension: str) -> float:
+    """Token F1 between the second pass's rationales and the corpus rationales, measured as
+    ``attune evaluate`` measures evidence: over the words of each text, averaged over the items
+    where either side has a span (one empty side counts as 0)."""
+    scores = []
+    for item in items:
+        text = item["text"]
+        words = [m.span() for m in _WORD.finditer(text)]
+
+        def covered(rationales):
+            spans = [(at, at + len(r)) for r in rationales if (at := text.find(r)) >= 0]
+            return {k for k, (a, b) in enumerate(words) for s, e in spans if a < e and s < b}
+
+        gold = covered(item["rationales"].get(dimension, []))
+        other = covered(second.get(item["id"], {}).get(dimension, []))
+        if not gold and not other:
+            continue
+        tp = len(gold & other)
+        p = tp / len(other) if other else 0.0
+        r = tp / len(gold) if gold else 0.0
+        scores.append(2 * p * r / (p + r) if p + r else 0.0)
+    return sum(scores) / len(scores) if scores else float("nan")
 
 
 def main() -> int:

@@ -26,6 +26,26 @@ def replace(text: str, name: str, body: str) -> str:
     return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
 
 
+def _human_rationale_f1() -> str:
+    """The second labelling pass's agreement with the corpus rationales on the test split, the
+    scale for the evidence F1 (see scripts/data_card.py); empty without the raw passes."""
+    from attune.data import load_corpus
+    from attune.dimensions import DIMENSIONS
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from data_card import DATA, read_jsonl, rationale_f1
+
+    second = {row["id"]: row.get("rationales", {})
+              for path in sorted((DATA / "raw" / "pass2").glob("*.jsonl")) for row in read_jsonl(path)}
+    if not second:
+        return ""
+    test = [i for i in load_corpus(split="test") if i["id"] in second]
+    agree = [rationale_f1(test, second, d) for d in DIMENSIONS]
+    return (f" A second labeller's rationales agree with the corpus rationales at {min(agree):.2f}-"
+            f"{max(agree):.2f} on the same texts, measured the same way (the data card, "
+            "`data/README.md`, has them per dimension).")
+
+
 def main() -> int:
     from attune.model.card import comparison_table, metrics_table
 
@@ -41,7 +61,7 @@ def main() -> int:
     if evaluation and evaluation.get("evidence_f1"):
         ev = evaluation["evidence_f1"]
         parts += ["", "Evidence against the corpus rationales, token-level F1: " + ", ".join(
-            f"{d} {ev[d]['f1']:.2f}" for d in ev) + "."]
+            f"{d} {ev[d]['f1']:.2f}" for d in ev) + "." + _human_rationale_f1()]
     readme = replace(readme, "metrics", "\n".join(parts))
     results = ROOT / "benchmarks" / "results.json"
     if results.exists():

@@ -66,7 +66,10 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
         out += ["**Evidence against the rationales** (token-level, averaged over items): the words "
                 "of the evidence attune reports (the clauses and sentences its rationale selector "
                 "picks) against the words of the corpus rationales, per text; a text where neither "
-                "has a span is skipped, one where only one side has a span counts as 0.", "",
+                "has a span is skipped, one where only one side has a span counts as 0. For scale, "
+                "the corpus data card (`data/README.md`, \"Agreement between the two passes\") gives "
+                "how far a second labeller's rationales agree with the corpus rationales, measured "
+                "the same way.", "",
                 "| dimension | F1 | precision | recall | items |", "|---|---|---|---|---|"]
         for d in DIMENSIONS:
             m = ev[d]
