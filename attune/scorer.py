@@ -233,7 +233,6 @@ class Scorer:
                          warnings=tuple(warnings), model=self.model_name)
             k += 1
 
-
     def _levels(self, dense: np.ndarray, ngram_columns) -> list[tuple[Any, Any, np.ndarray]]:
         """Per dimension, in :data:`DIMENSIONS` order: the level probabilities, the
         contributions (one row per text) and the cue features' contributions as a dense array."""
