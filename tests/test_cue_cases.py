@@ -234,8 +234,13 @@ CASES = [
         'the idiom "100%" counts as a specific amount'),
 
     ("clarifying_question", 'You asked "can you confirm my refund?", and yes: it went out today.', None, None),
-    bug("clarifying_question", "Was it our fault? Yes, and I've refunded the fee.", None, None,
-        'a rhetorical "Was it our fault? Yes" counts as a checking question'),
+    fixed("clarifying_question", "Was it our fault? Yes, and I've refunded the fee.", None, None,
+          'a rhetorical "Was it our fault? Yes" counts as a checking question'),
+    ("clarifying_question", "Have I understood that it was the 14:10 train? No worries if you're not sure.",
+     None, "Have I understood"),
+    ("clarifying_question", "Just to check, was it the 14:10 train? Yes or no is all I need.", None,
+     "Just to check"),
+    ("clarifying_question", "Could you confirm the order number? Absolutely no rush.", None, "Could you confirm"),
     fixed("clarifying_question", "Just to confirm, I've refunded the £40 today.", None, None,
         '"Just to confirm," introducing a statement counts as a checking question'),
 

@@ -127,6 +127,15 @@ def _sentence_end(text: str, end: int) -> str:
 
 
 _SENT_END = re.compile(r"[.!?\n]")
+_ANSWER = re.compile(r"\s*(?:yes|no|yep|nope|absolutely|definitely|certainly|of course)\s*[,.!;:—–-]",
+                     re.I)  # "Yes, ..." or "No." answers; "No worries if not" does not
+
+
+def _answered(text: str, end: int) -> bool:
+    """Whether the question that goes on from ``end`` is answered by its writer straight after
+    its "?" ("Was it our fault? Yes, and ...")."""
+    m = _SENT_END.search(text, end)
+    return m is not None and m.group() == "?" and _ANSWER.match(text, m.end()) is not None
 
 
 def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None = None,
@@ -157,9 +166,11 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
             taken.append((start, end))
         for start, end in sorted(taken):
             _add(hits, cue, (idx[start], ends[end - 1]))
-    # a clarifying question is a question: its sentence ends with "?"
+    # a clarifying question is a question (its sentence ends with "?") that the writer leaves
+    # to the customer: "Was it our fault? Yes, ..." answers itself
     if "clarifying_question" in hits:
-        hits["clarifying_question"] = [s for s in hits["clarifying_question"] if _sentence_end(text, s[1]) == "?"]
+        hits["clarifying_question"] = [s for s in hits["clarifying_question"]
+                                       if _sentence_end(text, s[1]) == "?" and not _answered(text, s[1])]
         if not hits["clarifying_question"]:
             del hits["clarifying_question"]
     # "at the same time" holds two views as a connective ("..., and at the same time it's the
