@@ -163,6 +163,8 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
                 continue
             if cue not in _NEGATION_EXEMPT and negated(v, start, end):
                 continue
+            if cue == "formulaic_understanding" and _names_the_concern(v, end - 1):
+                continue  # "I understand your concern was the fee": checking what it was
             taken.append((start, end))
         for start, end in sorted(taken):
             _add(hits, cue, (idx[start], ends[end - 1]))
@@ -187,6 +189,19 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         if not hits["compassion"]:
             del hits["compassion"]
     return hits
+
+
+def _names_the_concern(v: DocView, i: int) -> bool:
+    """Whether token ``i`` ("concern") is the subject of a clause that says what it is ("your
+    concern was the late fee"), rather than the object of a stock "I understand your concern"
+    (or the subject of an evaluation: "your concerns are important to us")."""
+    if v.dep[i] not in _SUBJECT_DEPS:
+        return False
+    verb = v.head[i]
+    return any(v.head[j] == verb and v.dep[j] == _ATTR for j in range(verb + 1, v.sent_tokens(verb)[1]))
+
+
+_ATTR = _ids["attr"]
 
 
 def _longest_first(span: tuple[int, int]) -> tuple[int, int]:
