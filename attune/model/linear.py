@@ -144,42 +144,19 @@ class LinearLevels(LevelOutputs):
     def level_proba_and_contributions(self, X):
         """:meth:`level_proba` and :meth:`contributions` in one pass."""
         dense, grams = self._parts(X)
+        if sparse.issparse(X):  # each row's cue entries, then its n-grams (same sparsity as X's)
+            proba, contributions, _ = levels_and_contributions([self], dense, grams)[0]
+            return proba, contributions
         p = self._softmax(self._logits(dense, grams))
         levels = self.classes_.astype(np.float64)
         A = p * (levels[None, :] - (p @ levels)[:, None])   # d E / d logit_k, shape (n, k)
         # a dense feature's input is its standardised value; its weight row is _dense_w * scale
         z = (dense - self.mean) / self.scale
-        dense_c = (A @ (self._dense_w * self.scale[:, None]).T) * z
-        if not sparse.issparse(X):
-            out = np.zeros((dense.shape[0], self.n_features_in_))
-            out[:, :self.n_dense] = dense_c
-            if grams is not None and grams.nnz and self.ngram_weight:
-                g = grams.tocoo()
-                out[g.row, self.n_dense + g.col] = np.einsum("nk,nk->n", A[g.row], self._gram_w[g.col]) * g.data
-            return self._pad_levels(p), out
-        # sparse: the dense block, then each row's n-gram entries (same sparsity as X's)
-        n, nd = dense_c.shape
-        grams = grams.tocsr()
-        grams.sort_indices()
-        rows = np.repeat(np.arange(n), np.diff(grams.indptr))
-        if self.ngram_weight and grams.nnz:
-            gram_c = np.einsum("nk,nk->n", A[rows], self._gram_w[grams.indices]) * grams.data
-        else:
-            gram_c = np.zeros(grams.nnz)
-        # row r holds its nd dense entries, then its n-grams: everything before it is r * nd
-        # dense entries and the n-grams of the rows before, so n-gram k of row r sits at
-        # k + (r + 1) * nd
-        indptr = grams.indptr.astype(np.int64) + nd * np.arange(n + 1)
-        gram_pos = np.arange(grams.nnz) + nd * (rows + 1)
-        data = np.empty(indptr[-1])
-        indices = np.empty(indptr[-1], dtype=np.int64)
-        is_dense = np.ones(indptr[-1], dtype=bool)
-        is_dense[gram_pos] = False
-        data[is_dense] = dense_c.ravel()
-        indices[is_dense] = np.tile(np.arange(nd), n)
-        data[gram_pos] = gram_c
-        indices[gram_pos] = nd + grams.indices
-        out = sparse.csr_matrix((data, indices, indptr), shape=(n, self.n_features_in_))
+        out = np.zeros((dense.shape[0], self.n_features_in_))
+        out[:, :self.n_dense] = (A @ (self._dense_w * self.scale[:, None]).T) * z
+        if grams is not None and grams.nnz and self.ngram_weight:
+            g = grams.tocoo()
+            out[g.row, self.n_dense + g.col] = np.einsum("nk,nk->n", A[g.row], self._gram_w[g.col]) * g.data
         return self._pad_levels(p), out
 
 
@@ -207,8 +184,9 @@ def levels_and_contributions(estimators: Sequence[LinearLevels], dense: np.ndarr
     offsets = np.cumsum([0] + [len(est.classes_) for est in estimators])
     rows = np.repeat(np.arange(n), np.diff(grams.indptr))
     cols = grams.indices
-    # the layout (see level_proba_and_contributions): row r holds its nd cue entries, then
-    # its n-grams; n-gram k of row r sits at k + (r + 1) * nd
+    # the layout: row r holds its nd cue entries, then its n-grams in column order; everything
+    # before it is r * nd cue entries and the n-grams of the rows before, so n-gram k of row r
+    # sits at k + (r + 1) * nd
     indptr = grams.indptr.astype(np.int64) + nd * np.arange(n + 1)
     gram_pos = np.arange(grams.nnz) + nd * (rows + 1)
     dense_pos = np.ones(indptr[-1], dtype=bool)
@@ -245,6 +223,9 @@ _STACKS: dict[tuple[int, ...], tuple[tuple, np.ndarray | None]] = {}
 def _stacked_gram_weights(estimators: tuple) -> np.ndarray | None:
     """The n-gram weights of ``estimators`` side by side, shape (n-grams, sum of their
     levels), kept for the few models in use (None without n-grams)."""
+    if len(estimators) == 1:  # one model (training, evaluation): its own weights, not kept
+        weights = estimators[0]._gram_w
+        return weights if weights.shape[0] else None
     key = tuple(map(id, estimators))
     hit = _STACKS.get(key)
     if hit is None or any(a is not b for a, b in zip(hit[0], estimators)):

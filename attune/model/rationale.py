@@ -268,7 +268,7 @@ def unit_batch(feature_names: tuple[str, ...], vocabulary: dict[str, int], texts
     else:
         keys, inverse, g_share = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
     # where each located entry sits in sparse contributions with one entry per cue feature and
-    # per distinct n-gram, row by row (see LinearLevels.level_proba_and_contributions)
+    # per distinct n-gram, row by row (see attune.model.linear.levels_and_contributions)
     n_texts = len(texts)
     gram_indptr = np.searchsorted(keys, np.arange(n_texts + 1, dtype=np.int64) * max(n_vocab, 1))
     layout = n_dense * np.arange(n_texts + 1, dtype=np.int64) + gram_indptr
