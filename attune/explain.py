@@ -70,6 +70,19 @@ def unit_readings(model: "AttuneModel", dimension: str, contributions, levels: n
     return located, selector.probability(dimension, units, design, level)
 
 
+def evidence_by_dimension(model: "AttuneModel", texts: Sequence[str], features: Sequence[Features],
+                          levels: dict, units: "UnitBatch | None" = None
+                          ) -> dict[str, list[tuple[Evidence, ...]]]:
+    """The evidence of every dimension of ``levels`` for each text of a batch, as the scorer
+    reports it: ``levels`` maps a dimension to its ``(level probabilities, contributions)``
+    (see :func:`batch_evidence`), and the selector chooses a dimension's units once all of
+    them have read the batch (:func:`unit_readings`)."""
+    readings = {dim: unit_readings(model, dim, contrib, proba, units)
+                for dim, (proba, contrib) in levels.items()}
+    return {dim: batch_evidence(model, dim, texts, features, contrib, proba, units, readings)
+            for dim, (proba, contrib) in levels.items()}
+
+
 def batch_evidence(
     model: "AttuneModel",
     dimension: str,

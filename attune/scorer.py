@@ -15,7 +15,7 @@ from . import _text
 from ._parsing import ContextCache, featurize_pairs
 from .dimensions import DIMENSIONS, MAX_LEVEL
 from .errors import AttuneError, InputError
-from .explain import batch_evidence, batch_suggestions, unit_batch_for, unit_readings
+from .explain import batch_suggestions, evidence_by_dimension, unit_batch_for
 from .model import AttuneModel, load_model
 from .model.linear import LinearLevels, dense_block, levels_and_contributions
 from .pipeline import SpacyModel, load_pipeline
@@ -204,12 +204,11 @@ class Scorer:
             values, ngram_columns = self.model.inputs(features, grams)
             units = unit_batch_for(self.model, texts, features, grams)  # shared by the six dimensions
             levels = self._levels(values, ngram_columns)
-            # the selector chooses a dimension's units once all six dimensions have read them
-            readings = {dim: unit_readings(self.model, dim, contrib, proba, units)
-                        for dim, (proba, contrib, _) in zip(DIMENSIONS, levels)}
-            for dim, (proba, contrib, cue_contrib) in zip(DIMENSIONS, levels):
-                evidence = batch_evidence(self.model, dim, texts, features, contrib, proba, units,
-                                          readings)
+            evidence_of = evidence_by_dimension(
+                self.model, texts, features,
+                {dim: (proba, contrib) for dim, (proba, contrib, _) in zip(DIMENSIONS, levels)}, units)
+            for dim, (proba, _, cue_contrib) in zip(DIMENSIONS, levels):
+                evidence = evidence_of[dim]
                 scores = ((proba @ _LEVELS) * 100.0 / MAX_LEVEL).tolist()
                 suggestions = batch_suggestions(dim, scores, features, names, cue_contrib, values)
                 for k, (score, p) in enumerate(zip(scores, proba.tolist())):

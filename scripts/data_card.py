@@ -12,7 +12,6 @@ scripts/data_card_template.md; the figures replace its {placeholders}.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections import Counter
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from sklearn.metrics import cohen_kappa_score
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 DATA = ROOT / "data"
 DIMENSIONS = ["awareness", "turning_toward", "tolerance", "understanding", "non_defensiveness", "empathy"]
 
@@ -76,30 +76,20 @@ def agreement(corpus: list[dict]) -> tuple[str, dict]:
     return "\n".join(rows), summary
 
 
-_WORD = re.compile(r"\w+")
-
-
 def rationale_f1(items: list[dict], second: dict[str, dict], dimension: str) -> float:
     """Token F1 between the second pass's rationales and the corpus rationales, measured as
-    ``attune evaluate`` measures evidence: over the words of each text, averaged over the items
-    where either side has a span (one empty side counts as 0)."""
+    ``attune evaluate`` measures evidence (:func:`attune.model.evaluation.token_f1`, averaged
+    over the items where either side has a span)."""
+    from attune.model.evaluation import token_f1
+
     scores = []
     for item in items:
         text = item["text"]
-        words = [m.span() for m in _WORD.finditer(text)]
-
-        def covered(rationales):
-            spans = [(at, at + len(r)) for r in rationales if (at := text.find(r)) >= 0]
-            return {k for k, (a, b) in enumerate(words) for s, e in spans if a < e and s < b}
-
-        gold = covered(item["rationales"].get(dimension, []))
-        other = covered(second.get(item["id"], {}).get(dimension, []))
-        if not gold and not other:
-            continue
-        tp = len(gold & other)
-        p = tp / len(other) if other else 0.0
-        r = tp / len(gold) if gold else 0.0
-        scores.append(2 * p * r / (p + r) if p + r else 0.0)
+        spans = [(at, at + len(r)) for r in second.get(item["id"], {}).get(dimension, [])
+                 if (at := text.find(r)) >= 0]
+        measured = token_f1(text, spans, item["rationales"].get(dimension, []))
+        if measured is not None:
+            scores.append(measured[0])
     return sum(scores) / len(scores) if scores else float("nan")
 
 

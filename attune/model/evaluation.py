@@ -17,22 +17,21 @@ corpus rationales of each dimension.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Sequence
 
 import numpy as np
 
 from ..data import label_array
 from ..dimensions import DIMENSIONS, MAX_LEVEL
-from ..explain import batch_evidence, unit_batch_for, unit_readings
+from ..explain import evidence_by_dimension, unit_batch_for
 from ..features import Features, cue_table
 from ..features.ngrams import gram_strings
 from .artifact import AttuneModel
 from .metrics import LEVELS, ece, macro_f1, pairwise_accuracy, qwk, spearman
+from .rationale import _gold_words, _words_in, span_f1
 
 log = logging.getLogger(__name__)
 
-_WORD = re.compile(r"\w+")
 
 
 def level_thresholds(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -122,12 +121,17 @@ def baselines(train_items, train_feats, test_items, test_feats,
     return out
 
 
-def _word_spans(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(text)]
+def token_f1(text: str, spans: Sequence[tuple[int, int]],
+             rationales: Sequence[str]) -> tuple[float, float, float] | None:
+    """Token F1, precision and recall of the character ``spans`` of ``text`` against its
+    ``rationales`` (substrings, located at their first occurrence), over the words (``\\w+``)
+    of the text; None when neither side covers a word.
 
-
-def _covered(words: list[tuple[int, int]], spans) -> set[int]:
-    return {k for k, (a, b) in enumerate(words) for s, e in spans if a < e and s < b}
+    >>> token_f1("That's on us, sorry.", [(0, 12)], ["That's on us"])
+    (1.0, 1.0, 1.0)
+    """
+    words, gold = _gold_words(text, rationales)
+    return span_f1({k for s, e in spans for k in _words_in(words, s, e)}, gold)
 
 
 def evidence_f1(model: AttuneModel, items: Sequence[dict[str, Any]], feats: Sequence[Features],
@@ -146,36 +150,22 @@ def evidence_f1(model: AttuneModel, items: Sequence[dict[str, Any]], feats: Sequ
     if X is None:
         X = model.matrix(list(feats))
     texts = [_text.prepare(i["text"]).text for i in items]
-    units = unit_batch_for(model, texts, feats)
-    readings, levels, fallback = {}, {}, {}
-    for dim in DIMENSIONS:  # the selector's choice reads the six dimensions' units (as the scorer)
-        levels[dim], contrib = model.estimators[dim].level_proba_and_contributions(X)
-        readings[dim] = unit_readings(model, dim, contrib, levels[dim], units)
-        if readings[dim] is None:
-            fallback[dim] = batch_evidence(model, dim, texts, feats, contrib, levels[dim])
-        del contrib
+    evidence_of = evidence_by_dimension(
+        model, texts, feats,
+        {dim: model.estimators[dim].level_proba_and_contributions(X) for dim in DIMENSIONS},
+        unit_batch_for(model, texts, feats))
     out = {}
     for dim in DIMENSIONS:
-        evidence = fallback[dim] if dim in fallback else batch_evidence(
-            model, dim, texts, feats, None, levels[dim], units, readings)
+        evidence = evidence_of[dim]
         scores, precisions, recalls = [], [], []
         for item, text, ev in zip(items, texts, evidence):
-            words = _word_spans(text)
-            pred = _covered(words, [(e.start, e.end) for e in ev])
-            gold_spans = []
-            for r in item.get("rationales", {}).get(dim, []):
-                at = text.find(r)
-                if at >= 0:
-                    gold_spans.append((at, at + len(r)))
-            gold = _covered(words, gold_spans)
-            if not pred and not gold:
+            measured = token_f1(text, [(e.start, e.end) for e in ev],
+                                item.get("rationales", {}).get(dim, []))
+            if measured is None:  # neither side has a span: not counted
                 continue
-            tp = len(pred & gold)
-            p = tp / len(pred) if pred else 0.0
-            r = tp / len(gold) if gold else 0.0
-            precisions.append(p)
-            recalls.append(r)
-            scores.append(2 * p * r / (p + r) if p + r else 0.0)
+            scores.append(measured[0])
+            precisions.append(measured[1])
+            recalls.append(measured[2])
         out[dim] = {"f1": round(float(np.mean(scores)), 4) if scores else float("nan"),
                     "precision": round(float(np.mean(precisions)), 4) if precisions else float("nan"),
                     "recall": round(float(np.mean(recalls)), 4) if recalls else float("nan"),

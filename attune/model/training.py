@@ -92,8 +92,8 @@ def select_params(X, y, groups, n_dense: int, folds: int = 5,
     quadratic kappa, Spearman's rho and the pairwise accuracy within scenarios (the headline
     figures that rank texts; calibration is fitted afterwards). The n-gram vocabulary is fitted
     once on all of ``X``'s texts; it carries no labels, so the folds see no label leakage. Ties
-    keep the first (simplest) setting, so the choice is deterministic. Returns the setting, its score and its
-    out-of-fold logits (which calibrate the final model).
+    keep the first (simplest) setting, so the choice is deterministic. Returns the setting, its
+    score and its out-of-fold logits (which calibrate the final model).
     """
     from joblib import Parallel, delayed
 
