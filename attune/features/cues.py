@@ -153,6 +153,7 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
     for cue, start, end in matcher_for(doc.vocab)(doc, text):
         by_cue.setdefault(cue, []).append((start, end))
     idx, ends = v.idx, v.ends  # a match ends in a word, never in a whitespace token
+    kept: dict[str, list[tuple[int, int]]] = {}
     for cue, spans in by_cue.items():
         spans.sort(key=_longest_first)
         taken: list[tuple[int, int]] = []
@@ -166,7 +167,15 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
             if cue == "formulaic_understanding" and _names_the_concern(v, end - 1):
                 continue  # "I understand your concern was the fee": checking what it was
             taken.append((start, end))
-        for start, end in sorted(taken):
+        kept[cue] = sorted(taken)
+    # an outside cause told together with ownership is an explanation, not an excuse ("The
+    # courier lost it, and choosing them was our call, so it's ours to fix": codebook, N)
+    if kept.get("excuse") and kept.get("ownership"):
+        sent_of = v.sent_of
+        owned = {sent_of[start] for start, _ in kept["ownership"]}
+        kept["excuse"] = [t for t in kept["excuse"] if sent_of[t[0]] not in owned]
+    for cue, taken in kept.items():
+        for start, end in taken:
             _add(hits, cue, (idx[start], ends[end - 1]))
     # a clarifying question is a question (its sentence ends with "?") that the writer leaves
     # to the customer: "Was it our fault? Yes, ..." answers itself
