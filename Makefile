@@ -34,7 +34,7 @@ corpus: $(BIN)/python
 
 train: $(BIN)/python
 	$(BIN)/attune -v train -o models --n-jobs 2
-	$(BIN)/attune evaluate models --write
+	$(BIN)/attune evaluate models --write --cross-validate --n-jobs 2
 	$(BIN)/python scripts/readme_figures.py
 
 evaluate: $(BIN)/python

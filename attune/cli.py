@@ -79,6 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--bootstrap", type=int, default=1000, metavar="N",
                    help="resamples of the test scenarios for intervals of attune's lead over the "
                         "n-gram baseline (default 1000; 0 skips them)")
+    e.add_argument("--cross-validate", action="store_true",
+                   help="also compare attune with the n-gram baseline out of fold on the train "
+                        "and dev splits (a larger sample than the test split; a few minutes)")
+    e.add_argument("--n-jobs", type=_positive, default=1, help="parallel jobs for --cross-validate")
     e.add_argument("--write", action="store_true",
                    help="store the report in the model's manifest and rewrite its MODEL_CARD.md")
     e.add_argument("--json", action="store_true", help="print the full report as JSON")
@@ -222,7 +226,8 @@ def _cmd_evaluate(args) -> int:
 
     report = evaluate(args.model_dir, data=args.data, split=args.split, trust=args.trust,
                       spacy_model=args.spacy_model, with_baselines=not args.no_baselines,
-                      write=args.write, bootstrap=args.bootstrap)
+                      write=args.write, bootstrap=args.bootstrap,
+                      cross_validate=args.cross_validate, n_jobs=args.n_jobs)
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -61,6 +61,9 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
     comparison = evaluation.get("comparison")
     if comparison:
         out += [_comparison_section(evaluation, comparison), ""]
+    cross = evaluation.get("cross_validated")
+    if cross:
+        out += [_cross_validated_section(cross), ""]
     ev = evaluation.get("evidence_f1")
     if ev:
         out += ["**Evidence against the rationales** (token-level, averaged over items): the words "
@@ -231,5 +234,33 @@ def _comparison_section(evaluation: dict[str, Any], comparison: dict[str, Any]) 
             lo, hi = comparison["per_dimension"][d][key]
             diff = ours[d][key] - theirs[d][key]
             cells.append(f"{diff:+.3f} ({lo:+.3f}, {hi:+.3f})")
+        rows.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def _cross_validated_section(cross: dict[str, Any]) -> str:
+    """attune against the n-gram baseline out of fold on train+dev, with intervals."""
+    metrics = (("qwk", "QW kappa"), ("spearman", "Spearman"), ("pairwise_accuracy", "pairwise"),
+               ("macro_f1", "macro-F1"), ("ece", "ECE"))
+    name = cross["baseline"]
+    rows = [f"**Out of fold on train+dev** ({cross['items']} texts, grouped {cross['folds']}-fold "
+            "cross-validation, `attune evaluate --cross-validate`): both systems refitted without "
+            "each fold's scenarios, with the settings used for the test split (attune's "
+            "temperature fitted on the other folds). The sample is larger than the test split's, "
+            "but attune's settings were chosen by cross-validation on these texts, a small "
+            f"optimism the baseline does not get. attune / `{name}`, and attune minus `{name}` "
+            f"with 95% intervals from {cross['resamples']} resamples of the scenarios:", "",
+            "| dimension | " + " | ".join(title for _, title in metrics) + " |",
+            "|---|" + "---|" * len(metrics)]
+    for d in DIMENSIONS:
+        entry = cross["per_dimension"][d]
+        cells = []
+        for key, _ in metrics:
+            a, b = entry["attune"][key], entry[name][key]
+            cell = f"{a:.3f} / {b:.3f}: {a - b:+.3f}"
+            if "intervals" in entry:
+                lo, hi = entry["intervals"][key]
+                cell += f" ({lo:+.3f}, {hi:+.3f})"
+            cells.append(cell)
         rows.append(f"| {LABELS[d]} | " + " | ".join(cells) + " |")
     return "\n".join(rows)

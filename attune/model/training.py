@@ -252,15 +252,19 @@ def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
 
 def evaluate(model_dir: str | Path | None = None, data: str | Path | None = None, split: str = "test",
              trust: bool = False, spacy_model: SpacyModel = None, with_baselines: bool = True,
-             write: bool = False, bootstrap: int = 0) -> dict[str, Any]:
+             write: bool = False, bootstrap: int = 0, cross_validate: bool = False,
+             n_jobs: int = 1) -> dict[str, Any]:
     """Evaluate a saved model on a split of the corpus (or of a labelled file): attune's metrics,
     the baselines (fitted on the train split), evidence F1 against the rationales, and the
     calibration of the scores on the evaluated split. ``bootstrap=N`` adds 95% intervals of
     attune's lead over the n-gram baseline from N scenario resamples
-    (:func:`~attune.model.metrics.bootstrap_differences`). ``write=True`` stores the report in
-    the model's manifest and rewrites its ``MODEL_CARD.md``."""
+    (:func:`~attune.model.metrics.bootstrap_differences`). ``cross_validate=True`` adds attune
+    against the n-gram baseline out of fold on the train and dev splits, a larger sample than
+    the test split (:func:`~attune.model.evaluation.cross_validated_comparison`; ``n_jobs``
+    fits its folds in parallel). ``write=True`` stores the report in the model's manifest and
+    rewrites its ``MODEL_CARD.md``."""
     from .artifact import MANIFEST_FILE, read_manifest, shipped_model_dir
-    from .evaluation import baselines, evidence_f1, reliability
+    from .evaluation import baselines, cross_validated_comparison, evidence_f1, reliability
 
     model, manifest = load_model(model_dir, trust=trust)
     nlp = load_pipeline(spacy_model)
@@ -290,6 +294,11 @@ def evaluate(model_dir: str | Path | None = None, data: str | Path | None = None
                         lr_proba[dim], groups, n=bootstrap).items()}
                     for dim in DIMENSIONS},
             }
+    fit_items = load_corpus(data, split=["train", "dev"]) if cross_validate else []
+    if fit_items:
+        report["cross_validated"] = cross_validated_comparison(
+            fit_items, featurize(fit_items, nlp), manifest["params"], bootstrap=bootstrap,
+            n_jobs=n_jobs)
     if write:
         target = Path(model_dir) if model_dir is not None else shipped_model_dir()
         manifest = read_manifest(target)
