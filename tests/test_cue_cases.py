@@ -330,6 +330,25 @@ CASES = [
      "My husband passed away and I need to close his account.", None),
 ]
 
+# tolerance: phrasings added to validation, autonomy, lecturing and pressure
+CASES += [
+    ("validation", "The consumer group is right about the fees, and we've changed them.", None,
+     "is right about"),
+    ("validation", "The button is right to the left of the screen.", None, None),
+    ("validation", "That's completely reasonable, and I've moved the date.", None,
+     "That's completely reasonable"),
+    ("autonomy", "No need to reply if you're happy with the new date.", None, "No need to reply"),
+    ("autonomy", "You can pause or cancel any time from your account.", None, "You can pause"),
+    ("autonomy", "You can't cancel once the order has shipped.", None, None),
+    ("lecturing", "As previously explained, the fee applies to every account.", None, "As previously explained"),
+    ("lecturing", "You should always keep the receipt.", None, "You should always"),
+    ("lecturing", "As you asked, I've moved the delivery to Friday.", None, None),
+    ("pressure", "This offer ends Sunday, so lock in your rate today.", None, "offer ends"),
+    ("pressure", "If we don't hear from you by Friday, we'll renew it for another year.", None,
+     "If we don't hear from you"),
+    ("pressure", "Your cover runs until March, and you can renew whenever suits you.", None, None),
+]
+
 # near-misses added so every cue has three that pass (besides the xfail bugs above)
 CASES += [
     ("formulaic_understanding", "We don't understand your concern yet, so could you tell me more?", None, None),

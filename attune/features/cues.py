@@ -166,6 +166,8 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
                 continue
             if cue == "formulaic_understanding" and _names_the_concern(v, end - 1):
                 continue  # "I understand your concern was the fee": checking what it was
+            if cue == "dismissing" and _normal_to_feel(v, end):
+                continue  # "it's completely normal to feel worried" validates the feeling
             taken.append((start, end))
         kept[cue] = sorted(taken)
     # an outside cause told together with ownership is an explanation, not an excuse ("The
@@ -198,6 +200,19 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
         if not hits["compassion"]:
             del hits["compassion"]
     return hits
+
+
+_TO_FOR = frozenset({"to", "for"})
+_NORMAL = "normal"
+
+
+def _normal_to_feel(v: DocView, end: int) -> bool:
+    """Whether a match ending in "normal" at token ``end - 1`` goes on to say what is normal
+    ("completely normal to feel worried", "normal for you to want"): a feeling called normal is
+    validated, not dismissed, as "that's completely normal in a new build" dismisses a fault."""
+    if end >= len(v) or v.text[v.idx[end - 1]:v.ends[end - 1]].lower() != _NORMAL:
+        return False
+    return v.text[v.idx[end]:v.ends[end]].lower() in _TO_FOR
 
 
 def _names_the_concern(v: DocView, i: int) -> bool:
