@@ -161,7 +161,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     _cues.repetition_hits(v, hits)
     matched, share = _cues.overlap_hits(v, context, hits)
     _cues.signoff_hits(text, hits)
-    _cues.style_hits(text, hits, ctx, quoted)
+    _cues.style_hits(text, hits, ctx, quoted, v)
     _context_cues(text, ctx, reply_signals, quoted, hits)
     _cues.early_address_hits(v, context is not None, hits)
     if hits.get("apology") and (hits.get("ownership") or hits.get("commitment")):

@@ -8,6 +8,7 @@ agentless passives, restatement, specificity, a human sign-off) read the depende
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Sequence
 
 from spacy.strings import StringStore
@@ -594,18 +595,36 @@ def signoff_hits(text: str, hits: Hits) -> None:
             _add(hits, "human_voice", (m.start(), m.end("name")))
 
 
-def style_hits(text: str, hits: Hits, ctx: Signals | None, quoted: Sequence[tuple[int, int]] = ()) -> None:
+def style_hits(text: str, hits: Hits, ctx: Signals | None, quoted: Sequence[tuple[int, int]] = (),
+               v: DocView | None = None) -> None:
     """Capitals (shouting) and emoji or exclamation cheer that misfit a serious message.
-    Capitals quoted from the customer are theirs, not the writer's."""
+    Capitals quoted from the customer are theirs, not the writer's; with the parse (``v``), a
+    lone word in capitals that it reads as a proper noun is an abbreviation or a code ("your
+    TDS certificate", "the PCN"), not shouting, which reads as words ("SO sorry", "BOOK NOW")."""
     for span in caps_spans(text):
-        if not inside(quoted, *span):
-            _add(hits, "shouting", span)
+        if inside(quoted, *span) or (v is not None and _lone_proper_noun(v, *span)):
+            continue
+        _add(hits, "shouting", span)
     serious = ctx is not None and (ctx.count("grief") + ctx.count("anger") + ctx.count("anxiety")) > 0
     if serious:
         for m in _EMOJI.finditer(text):
             _add(hits, "emoji_misfit", m.span())
         for m in re.finditer(r"!+", text):
             _add(hits, "emoji_misfit", m.span())
+
+
+_SALES_WORDS = frozenset({"off", "best", "free", "new", "now", "sale", "last", "hurry", "plus",
+                          "wow", "huge", "final", "only", "today"})
+"""Words a tagger may read as a proper noun in capitals ("20% OFF", "the BEST offer") that are
+still shouting."""
+
+
+def _lone_proper_noun(v: DocView, start: int, end: int) -> bool:
+    """Whether the characters ``start:end`` are exactly one token, a proper noun (and not one of
+    :data:`_SALES_WORDS`)."""
+    i = bisect_left(v.idx, start)
+    return (i < len(v) and v.idx[i] == start and v.ends[i] == end and v.pos[i] == PROPN
+            and v.text[start:end].lower() not in _SALES_WORDS)
 
 
 def emoji_count(text: str) -> int:
