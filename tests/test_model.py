@@ -6,6 +6,7 @@ import json
 import shutil
 
 import numpy as np
+from scipy import sparse
 import pytest
 
 import attune
@@ -185,6 +186,7 @@ def test_temperature_fit_recovers_how_overconfident_logits_are():
 
 
 def test_refit_factor_is_positive_and_deterministic():
+    from attune.model.folds import FixedMatrix
     from attune.model.training import refit_factor
 
     clf, X = _fitted()
@@ -192,9 +194,9 @@ def test_refit_factor_is_positive_and_deterministic():
     y[::7] = (y[::7] + 1) % 4  # some noise, so no level is perfectly separated
     groups = [f"s{k // 4}" for k in range(X.shape[0])]
     params = {"C": 1.0, "class_weight": "balanced", "ngram_weight": 3.0}
-    first = refit_factor(X, y, groups, 3, params, folds=3)
+    first = refit_factor(FixedMatrix(X, 3), y, groups, params, folds=3)
     assert np.isfinite(first) and 0.05 < first < 20
-    assert refit_factor(X, y, groups, 3, params, folds=3) == first
+    assert refit_factor(FixedMatrix(X, 3), y, groups, params, folds=3) == first
 
 
 def test_bootstrap_intervals_separate_a_better_system_and_not_an_equal_one():
@@ -291,3 +293,29 @@ def test_cross_validated_comparison_scores_every_fitting_text_once_out_of_fold(n
                                "cross_validated": report})
     aw = report["per_dimension"]["awareness"]
     assert f"| Awareness | {aw['attune']['qwk']:.3f} / {aw['ngram_lr']['qwk']:.3f}: " in text
+
+
+def test_cross_validation_folds_read_held_out_texts_as_new_texts(nlp):
+    """Each fold's n-gram vocabulary comes from its training rows: a word that only one training
+    text shares with the held-out text is unknown to the fold (min_df=2), as it would be to a
+    model meeting the text for the first time; with one vocabulary for all texts it was kept."""
+    from attune.model.folds import FixedMatrix, FoldData
+    from attune.model.training import featurize, make_vectorizer
+    from attune.features.ngrams import gram_strings
+
+    texts = ["The parcel is late.", "The parcel is late again.", "Your refund is on its way.",
+             "Your refund is on its way today."]
+    feats = featurize([{"text": t} for t in texts], nlp)
+    train, held = np.array([0, 1, 2]), np.array([3])
+    X_train, X_held = FoldData(feats).matrices(train, held)
+    n_dense = FoldData(feats).n_dense
+    shared = make_vectorizer().fit([gram_strings(f.grams) for f in feats])
+    X_all = sparse.hstack([sparse.csr_matrix(FoldData(feats).dense), shared.transform(
+        [gram_strings(f.grams) for f in feats])], format="csr")
+    # of the held-out text's n-grams, only "is" is in two training texts: "your refund", "on
+    # its way" are in one
+    assert X_held[:, n_dense:].nnz == 1
+    assert X_all[3, n_dense:].nnz > 5
+    assert X_train.shape[0] == 3 and X_train[:2, n_dense:].nnz > 0  # "the parcel is late"
+    fixed_train, fixed_held = FixedMatrix(X_all, n_dense).matrices(train, held)
+    assert (fixed_held != X_all[3]).nnz == 0 and fixed_train.shape == (3, X_all.shape[1])

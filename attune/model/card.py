@@ -83,7 +83,8 @@ def evaluation_section(evaluation: dict[str, Any]) -> str:
         bins = [(0, 20), (20, 40), (40, 60), (60, 80), (80, 100)]
         out += [f"**Calibration on the {evaluation['split']} split**: mean predicted score against "
                 "mean labelled level (both 0-100) in bins of the predicted score. The probabilities "
-                "are temperature-scaled on out-of-fold predictions of train+dev, the temperature "
+                "are temperature-scaled on out-of-fold predictions of train+dev (each fold with "
+                "an n-gram vocabulary of its own training texts), the temperature "
                 "softened for the model refitted on all of it by a factor found by nested "
                 "cross-validation.", "",
                 "| dimension | " + " | ".join(f"{a}-{b}" for a, b in bins) + " |",

@@ -200,8 +200,9 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
     scenario): a larger sample than a test split, for the differences a test split is too small
     to settle (its calibration error above all).
 
-    Per dimension, both systems are refitted without each fold's scenarios with the same
-    settings as for the test split: attune's level model with the dimension's ``params`` (its
+    Per dimension, both systems are refitted without each fold's scenarios (the n-gram
+    vocabulary too, :class:`~attune.model.folds.FoldData`) with the same settings as for the
+    test split: attune's level model with the dimension's ``params`` (its
     shipped C, class weight and n-gram weight) and the n-gram logistic regression of
     :func:`baselines`. attune's probabilities are temperature-scaled as the shipped model's
     are, with the temperature fitted on the other folds' out-of-fold logits, never on the fold
@@ -213,34 +214,32 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
     """
     from joblib import Parallel, delayed
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GroupKFold
 
-    from ..features import feature_names
     from .estimator import LevelClassifier, fit_temperature
+    from .folds import FoldData, fold_matrices, grouped_splits
     from .metrics import all_metrics, bootstrap_differences
-    from .training import make_vectorizer
 
     groups = np.array([i["scenario_id"] for i in items])
-    n_folds = min(folds, len(set(groups)))
-    splits = list(GroupKFold(n_splits=n_folds).split(np.zeros(len(items)), groups=groups))
-    vec = make_vectorizer().fit([gram_strings(f.grams) for f in feats])  # no labels: no leakage
-    X = AttuneModel(feature_names=feature_names(), estimators={}, vectorizer=vec).matrix(feats)
-    n_dense = len(feature_names())
-    N = X[:, n_dense:]
+    splits = grouped_splits(groups, folds)
+    n_folds = len(splits)
+    data = FoldData(feats)  # each fold's n-gram vocabulary from its training rows
+    n_dense = data.n_dense
+    matrices = fold_matrices(data, splits)
 
-    def fold(dim, train, held):
+    def fold(dim, k):
+        train, held, X_train, X_held = matrices[k]
         y = label_array(items, dim)
-        setting = {k: v for k, v in params[dim].items() if k in ("C", "class_weight", "ngram_weight")}
-        clf = LevelClassifier(n_dense=n_dense, **setting).fit(X[train], y[train])
+        setting = {key: v for key, v in params[dim].items() if key in ("C", "class_weight", "ngram_weight")}
+        clf = LevelClassifier(n_dense=n_dense, **setting).fit(X_train, y[train])
         logits = np.full((len(held), MAX_LEVEL + 1), -30.0)  # a level the fold never saw
-        logits[:, clf.classes_.astype(int)] = clf.decision_logits(X[held])
-        lr = LogisticRegression(C=3.0, max_iter=3000).fit(N[train], y[train])
+        logits[:, clf.classes_.astype(int)] = clf.decision_logits(X_held)
+        lr = LogisticRegression(C=3.0, max_iter=3000).fit(X_train[:, n_dense:], y[train])
         proba = np.zeros((len(held), MAX_LEVEL + 1))
-        proba[:, lr.classes_.astype(int)] = lr.predict_proba(N[held])
+        proba[:, lr.classes_.astype(int)] = lr.predict_proba(X_held[:, n_dense:])
         return logits, proba
 
     jobs = [(dim, k) for dim in DIMENSIONS for k in range(n_folds)]
-    done = Parallel(n_jobs=n_jobs)(delayed(fold)(dim, *splits[k]) for dim, k in jobs)
+    done = Parallel(n_jobs=n_jobs)(delayed(fold)(dim, k) for dim, k in jobs)
     out: dict[str, Any] = {"items": len(items), "folds": n_folds, "baseline": "ngram_lr",
                            "resamples": int(bootstrap), "per_dimension": {}}
     for dim in DIMENSIONS:

@@ -17,7 +17,6 @@ from typing import Any, Sequence
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.model_selection import GroupKFold
 
 from .. import _text
 from ..data import data_hash, label_array, load_corpus
@@ -28,6 +27,7 @@ from ..features.ngrams import gram_strings, identity
 from ..pipeline import SpacyModel, load_pipeline, pipeline_name
 from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
+from .folds import FixedMatrix, FoldData, fold_matrices, grouped_splits
 from .estimator import LevelClassifier, fit_temperature
 from .metrics import all_metrics
 from .rationale import fit_rationale_selector, rationale_manifest
@@ -52,12 +52,13 @@ def make_vectorizer() -> TfidfVectorizer:
     return TfidfVectorizer(analyzer=identity, min_df=2, sublinear_tf=True, max_features=20000)
 
 
-def _cv_logits(X, y, groups, n_dense, params, n_folds) -> np.ndarray:
-    """Out-of-fold logits, one column per level 0-3 (-inf for a level missing from a fold)."""
+def _cv_logits(folds, y, n_dense, params) -> np.ndarray:
+    """Out-of-fold logits, one column per level 0-3 (-inf for a level missing from a fold), from
+    :func:`~attune.model.folds.fold_matrices` ``folds``."""
     out = np.full((len(y), MAX_LEVEL + 1), -np.inf)
-    for tr, va in GroupKFold(n_splits=n_folds).split(X, y, groups):
-        clf = LevelClassifier(n_dense=n_dense, **params).fit(X[tr], y[tr])
-        out[np.ix_(va, clf.classes_.astype(int))] = clf.decision_logits(X[va])
+    for tr, va, X_tr, X_va in folds:
+        clf = LevelClassifier(n_dense=n_dense, **params).fit(X_tr, y[tr])
+        out[np.ix_(va, clf.classes_.astype(int))] = clf.decision_logits(X_va)
     return out
 
 
@@ -84,25 +85,27 @@ def cv_criterion(y, expected, groups) -> float:
     return float(np.mean(scores))
 
 
-def select_params(X, y, groups, n_dense: int, folds: int = 5,
+def select_params(data: FoldData | FixedMatrix, y, groups, folds: int = 5,
                   n_jobs: int = 1) -> tuple[dict[str, Any], float, np.ndarray]:
     """Pick C, class_weight and the n-gram weight by grouped cross-validation.
 
     The criterion is :func:`cv_criterion` of the out-of-fold expected levels: the mean of
     quadratic kappa, Spearman's rho and the pairwise accuracy within scenarios (the headline
-    figures that rank texts; calibration is fitted afterwards). The n-gram vocabulary is fitted
-    once on all of ``X``'s texts; it carries no labels, so the folds see no label leakage. Ties
-    keep the first (simplest) setting, so the choice is deterministic. Returns the setting, its
-    score and its out-of-fold logits (which calibrate the final model).
+    figures that rank texts; calibration is fitted afterwards). Each fold's n-gram vocabulary
+    is fitted on its training rows (:class:`~attune.model.folds.FoldData`), so held-out texts
+    are read as new texts are. Ties keep the first (simplest) setting, so the choice is
+    deterministic. Returns the setting, its score and its out-of-fold logits (which calibrate
+    the final model).
     """
     from joblib import Parallel, delayed
 
-    n_folds = min(folds, len(set(groups)))
-    weights = NGRAM_WEIGHTS if X.shape[1] > n_dense else (0.0,)
+    folds_ = fold_matrices(data, grouped_splits(groups, folds))
+    n_dense = data.n_dense
+    weights = NGRAM_WEIGHTS if data.has_ngrams else (0.0,)
     grid = [{"C": C, "class_weight": cw, "ngram_weight": w}
             for w in weights for C in C_GRID for cw in WEIGHT_GRID]
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_cv_logits)(X, y, groups, n_dense, params, n_folds) for params in grid)
+        delayed(_cv_logits)(folds_, y, n_dense, params) for params in grid)
     best, best_score, best_logits = grid[0], -np.inf, results[0]
     for params, logits in zip(grid, results):
         score = cv_criterion(y, _expected_from_logits(logits), groups)
@@ -116,13 +119,15 @@ def _finite(logits: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(logits), logits, -30.0)
 
 
-def refit_factor(X, y, groups, n_dense: int, params: dict[str, Any], folds: int = 5,
+def refit_factor(data: FoldData | FixedMatrix, y, groups, params: dict[str, Any], folds: int = 5,
                  n_jobs: int = 1) -> float:
     """How much to soften the out-of-fold temperature for a model refitted on all of ``X``.
 
     The temperature is fitted on out-of-fold logits, from models that saw four fifths of the
-    data; the final model sees all of it and is more confident (on the development split, with
-    the shipped settings, its best temperature was 1.03-1.33 times the out-of-fold one). The
+    data; the final model sees all of it and is more confident. (On the development split its
+    best temperature was 1.03-1.33 times the out-of-fold one while the folds shared one n-gram
+    vocabulary; with a vocabulary per fold, :mod:`attune.model.folds`, the factors found for
+    the shipped model are 0.99-1.03.) The
     factor repeats the procedure one level down: in each outer fold, a temperature fitted by
     inner cross-validation calibrates a model refitted on the outer training part, and the
     factor is the extra temperature that the outer held-out rows ask of it.
@@ -130,17 +135,18 @@ def refit_factor(X, y, groups, n_dense: int, params: dict[str, Any], folds: int 
     from joblib import Parallel, delayed
 
     groups = np.asarray(groups)
-    n_folds = min(folds, len(set(groups)))
-    splits = list(GroupKFold(n_splits=n_folds).split(X, y, groups))
+    splits = grouped_splits(groups, folds)
+    n_dense = data.n_dense
 
     def outer(tr, va):
-        inner_folds = min(n_folds, len(set(groups[tr])))
-        clf = LevelClassifier(n_dense=n_dense, **params).fit(X[tr], y[tr])
+        X_tr, X_va = data.matrices(tr, va)
+        clf = LevelClassifier(n_dense=n_dense, **params).fit(X_tr, y[tr])
         present = clf.classes_.astype(int)
-        inner = _cv_logits(X[tr], y[tr], groups[tr], n_dense, params, inner_folds)
+        inner = _cv_logits(fold_matrices(data, grouped_splits(groups[tr], len(splits)), rows=tr),
+                           y[tr], n_dense, params)
         clf.calibrate(_finite(inner[:, present]), y[tr])
         out = np.full((len(va), MAX_LEVEL + 1), -np.inf)
-        out[:, present] = clf.decision_logits(X[va]) / clf.temperature_
+        out[:, present] = clf.decision_logits(X_va) / clf.temperature_
         return out
 
     held_out = np.full((len(y), MAX_LEVEL + 1), -np.inf)
@@ -191,17 +197,18 @@ def _train(data, out_dir, spacy_model, folds, name, ngrams, n_jobs) -> dict[str,
     model = AttuneModel(feature_names=feature_names(), estimators={}, vectorizer=vectorizer)
     X_fit = model.matrix(F_fit)
     n_dense = len(model.feature_names)
+    cv_data = FoldData(F_fit, ngrams=vectorizer is not None)
     groups = [i["scenario_id"] for i in fit_items]
     params, cv = {}, {}
     for dim in DIMENSIONS:
         y = label_array(fit_items, dim)
-        best, score, oof = select_params(X_fit, y, groups, n_dense, folds, n_jobs=n_jobs)
+        best, score, oof = select_params(cv_data, y, groups, folds, n_jobs=n_jobs)
         cv[dim] = round(score, 4)
         clf = LevelClassifier(n_dense=n_dense, **best).fit(X_fit, y)
         # calibrate: a temperature fitted on the out-of-fold logits of the chosen setting,
         # softened for a model fitted on all the rows (see refit_factor)
         present = clf.classes_.astype(int)
-        factor = refit_factor(X_fit, y, groups, n_dense, best, folds, n_jobs)
+        factor = refit_factor(cv_data, y, groups, best, folds, n_jobs)
         clf.calibrate(_finite(oof[:, present]), y, factor)
         params[dim] = best | {"temperature": round(clf.temperature_, 3),
                               "refit_factor": round(factor, 3)}
