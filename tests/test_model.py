@@ -319,3 +319,9 @@ def test_cross_validation_folds_read_held_out_texts_as_new_texts(nlp):
     assert X_train.shape[0] == 3 and X_train[:2, n_dense:].nnz > 0  # "the parcel is late"
     fixed_train, fixed_held = FixedMatrix(X_all, n_dense).matrices(train, held)
     assert (fixed_held != X_all[3]).nnz == 0 and fixed_train.shape == (3, X_all.shape[1])
+    # laid out in the full vocabulary's columns: the same values, each under its own n-gram
+    wide_train, wide_held = FoldData(feats).matrices(train, held, columns=shared.vocabulary_)
+    assert wide_train.shape == (3, X_all.shape[1]) and wide_held[:, n_dense:].nnz == 1
+    assert wide_held[0, n_dense + shared.vocabulary_["is"]] == pytest.approx(X_held[0, n_dense:].sum())
+    assert wide_train[:, n_dense:].sum() == pytest.approx(X_train[:, n_dense:].sum())
+    assert wide_train[0, n_dense + shared.vocabulary_["the parcel"]] > 0

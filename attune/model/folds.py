@@ -67,19 +67,34 @@ class FoldData:
     def __len__(self) -> int:
         return self.dense.shape[0]
 
-    def matrices(self, train: np.ndarray, held: np.ndarray):
+    def matrices(self, train: np.ndarray, held: np.ndarray, columns: dict[str, int] | None = None):
         """The input matrices of the ``train`` and ``held`` rows, laid out as
         :meth:`AttuneModel.matrix <attune.model.artifact.AttuneModel.matrix>` lays them out,
-        with the n-gram vocabulary fitted on the ``train`` rows alone."""
+        with the n-gram vocabulary fitted on the ``train`` rows alone.
+
+        ``columns`` (a model's n-gram vocabulary, n-gram -> column, fitted on all the rows) lays
+        the n-gram block out in that model's columns instead, so that a fold's model and its
+        contributions line up with the full model's; its n-grams outside the fold's vocabulary
+        stay empty (each fold's vocabulary is part of it, as ``min_df`` counts fewer texts)."""
         if self.grams is None:
             return self.dense[train], self.dense[held]
         from .training import make_vectorizer
 
         vec = make_vectorizer().fit([self.grams[k] for k in train])
-        return tuple(
-            sparse.hstack([sparse.csr_matrix(self.dense[rows]),
-                           vec.transform([self.grams[k] for k in rows])], format="csr")
-            for rows in (train, held))
+        place = None
+        if columns is not None:
+            place = np.empty(len(vec.vocabulary_), dtype=np.int64)
+            for gram, j in vec.vocabulary_.items():
+                place[j] = columns[gram]
+        out = []
+        for rows in (train, held):
+            grams = vec.transform([self.grams[k] for k in rows]).tocsr()
+            if place is not None:
+                grams = sparse.csr_matrix((grams.data, place[grams.indices], grams.indptr),
+                                          shape=(len(rows), len(columns)))
+                grams.sort_indices()
+            out.append(sparse.hstack([sparse.csr_matrix(self.dense[rows]), grams], format="csr"))
+        return tuple(out)
 
 
 def grouped_splits(groups: Sequence[str], folds: int) -> list[tuple[np.ndarray, np.ndarray]]:

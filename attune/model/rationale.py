@@ -449,27 +449,41 @@ def _words_in(words: list[tuple[int, int]], start: int, end: int) -> set[int]:
     return {k for k, (a, b) in enumerate(words) if a < end and start < b}
 
 
-def _oof_levels(model, X, labels: dict[str, np.ndarray], splits, n_jobs: int):
+def _fold_inputs(model, feats: Sequence[Features], X, splits) -> list[tuple]:
+    """Per split, the input matrices of its training and held-out texts in the model's columns,
+    each fold's n-grams from a vocabulary of its own training texts (see
+    :mod:`attune.model.folds`): the held-out contributions are then those of texts the model
+    never saw, as at scoring time."""
+    from .folds import FoldData
+
+    if model.vectorizer is None:
+        return [(X[tr], X[va]) for tr, va in splits]
+    data = FoldData(feats)
+    return [data.matrices(tr, va, columns=model.ngram_vocabulary) for tr, va in splits]
+
+
+def _oof_levels(model, inputs: Sequence[tuple], labels: dict[str, np.ndarray], splits, n_jobs: int):
     """Per dimension: out-of-fold contributions (sparse, a row per text, the rows in ``where``)
     and level probabilities, from clones of the dimension's level model refitted without each
-    fold's scenarios (and given the fitted model's temperature)."""
+    fold's scenarios (and given the fitted model's temperature); ``inputs`` are
+    :func:`_fold_inputs` of ``splits``."""
     from joblib import Parallel, delayed
     from sklearn.base import clone
 
-    def fit(dim, tr, va):
+    def fit(dim, tr, va, X_tr, X_va):
         est = model.estimators[dim]
         if isinstance(est, LinearLevels):  # a loaded model: its hyperparameters, refitted
             clf, temperature = est.classifier(), est.temperature
         else:
             clf, temperature = clone(est), getattr(est, "temperature_", 1.0)
-        clf = clf.fit(X[tr], labels[dim][tr])
+        clf = clf.fit(X_tr, labels[dim][tr])
         clf.temperature_ = temperature
-        proba, contrib = clf.level_proba_and_contributions(X[va])
+        proba, contrib = clf.level_proba_and_contributions(X_va)
         return dim, va, sparse.csr_matrix(contrib), proba
 
-    jobs = [(dim, tr, va) for dim in DIMENSIONS for tr, va in splits]
+    jobs = [(dim, tr, va, *xs) for dim in DIMENSIONS for (tr, va), xs in zip(splits, inputs)]
     results = Parallel(n_jobs=n_jobs)(delayed(fit)(*job) for job in jobs)
-    n = X.shape[0]
+    n = sum(len(va) for _, va in splits)
     out = {}
     for dim in DIMENSIONS:
         parts = [(va, c, e) for d, va, c, e in results if d == dim]
@@ -554,8 +568,9 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
     n-gram vocabulary) on labelled ``items`` with rationales and their features.
 
     The unit classifiers learn from out-of-fold contributions (level models refitted without
-    each fold's scenarios, with the fitted models' parameters), so that they see contributions
-    as they are for texts the model never saw. The decision rule of each dimension is chosen by
+    each fold's scenarios, with the fitted models' parameters and an n-gram vocabulary of the
+    fold's training texts), so that they see contributions as they are for texts the model
+    never saw. The decision rule of each dimension is chosen by
     grouped ``folds``-fold cross-validation of the unit classifiers (criterion: the mean token
     F1 against the rationales, as :func:`attune.model.evaluation.evidence_f1` measures it),
     with the strength of :func:`joint_penalty` (from :data:`JOINT_GRID`, applied with the other
@@ -578,7 +593,7 @@ def fit_rationale_selector(model, items: Sequence[dict[str, Any]], feats: Sequen
     splits = list(GroupKFold(n_splits=n_folds).split(np.zeros(len(items)), groups=groups))
     labels = {d: label_array(items, d) for d in DIMENSIONS}
     log.info("rationale selector: out-of-fold contributions (%d folds)", n_folds)
-    levels = _oof_levels(model, X, labels, splits, n_jobs)
+    levels = _oof_levels(model, _fold_inputs(model, feats, X, splits), labels, splits, n_jobs)
     batch = unit_batch(model.feature_names, model.ngram_vocabulary, texts, feats)
     cues = tuple(cue_table())
     selector = RationaleSelector(cues=cues, columns=unit_columns(cues), params={
