@@ -325,3 +325,9 @@ def test_cross_validation_folds_read_held_out_texts_as_new_texts(nlp):
     assert wide_held[0, n_dense + shared.vocabulary_["is"]] == pytest.approx(X_held[0, n_dense:].sum())
     assert wide_train[:, n_dense:].sum() == pytest.approx(X_train[:, n_dense:].sum())
     assert wide_train[0, n_dense + shared.vocabulary_["the parcel"]] > 0
+    # an n-gram the full vocabulary does not have (its size cap) is dropped, the rest kept
+    capped = {g: j for j, g in enumerate(g for g in shared.vocabulary_ if g != "the parcel")}
+    narrow_train, _ = FoldData(feats).matrices(train, held, columns=capped)
+    assert narrow_train.shape == (3, n_dense + len(capped))
+    assert narrow_train[:, n_dense:].sum() == pytest.approx(
+        X_train[:, n_dense:].sum() - wide_train[:, n_dense + shared.vocabulary_["the parcel"]].sum())

@@ -75,7 +75,8 @@ class FoldData:
         ``columns`` (a model's n-gram vocabulary, n-gram -> column, fitted on all the rows) lays
         the n-gram block out in that model's columns instead, so that a fold's model and its
         contributions line up with the full model's; its n-grams outside the fold's vocabulary
-        stay empty (each fold's vocabulary is part of it, as ``min_df`` counts fewer texts)."""
+        stay empty, and a fold's n-gram outside it (when the vocabulary's size cap kept others)
+        is dropped."""
         if self.grams is None:
             return self.dense[train], self.dense[held]
         from .training import make_vectorizer
@@ -85,12 +86,14 @@ class FoldData:
         if columns is not None:
             place = np.empty(len(vec.vocabulary_), dtype=np.int64)
             for gram, j in vec.vocabulary_.items():
-                place[j] = columns[gram]
+                place[j] = columns.get(gram, -1)
         out = []
         for rows in (train, held):
             grams = vec.transform([self.grams[k] for k in rows]).tocsr()
             if place is not None:
-                grams = sparse.csr_matrix((grams.data, place[grams.indices], grams.indptr),
+                grams = grams[:, np.flatnonzero(place >= 0)] if (place < 0).any() else grams
+                kept = place[place >= 0]
+                grams = sparse.csr_matrix((grams.data, kept[grams.indices], grams.indptr),
                                           shape=(len(rows), len(columns)))
                 grams.sort_indices()
             out.append(sparse.hstack([sparse.csr_matrix(self.dense[rows]), grams], format="csr"))

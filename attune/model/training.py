@@ -121,7 +121,7 @@ def _finite(logits: np.ndarray) -> np.ndarray:
 
 def refit_factor(data: FoldData | FixedMatrix, y, groups, params: dict[str, Any], folds: int = 5,
                  n_jobs: int = 1) -> float:
-    """How much to soften the out-of-fold temperature for a model refitted on all of ``X``.
+    """How much to soften the out-of-fold temperature for a model refitted on all the rows.
 
     The temperature is fitted on out-of-fold logits, from models that saw four fifths of the
     data; the final model sees all of it and is more confident. (On the development split its
