@@ -202,6 +202,7 @@ CASES = [
     ("shouting", "I'm SO sorry, and I've refunded it today.", None, "SO"),
     ("shouting", "Our sale is on. BOOK NOW before it's gone.", None, "BOOK NOW"),
     ("shouting", "Get 20% OFF everything this weekend.", None, "OFF"),
+    ("shouting", "Sorry about that, I've refunded the fee now. ^HB", None, None),
     ("shouting", "Sorry I missed your call at 3 PM; I'll ring again at 10 AM.", None, None),
     fixed("shouting", 'You wrote "NEVER AGAIN" in your email, and I understand why.', None, None,
         "capitals quoted from the customer count as the agent shouting"),

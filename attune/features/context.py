@@ -58,9 +58,10 @@ _CODE_BEFORE = re.compile(r"\d[-/]?$")
 
 def _caps_words(text: str):
     """Words in capitals (two letters or more) that are not a known acronym, nor the letters
-    of a reference code (``IV-30815``, ``MTR448120``, ``12-AB``)."""
+    of a reference code (``IV-30815``, ``MTR448120``, ``12-AB``), nor a social-media agent's
+    initials (``^HB``)."""
     for m in _CAPS.finditer(text):
-        if m.group() in ACRONYMS:
+        if m.group() in ACRONYMS or text[m.start() - 1:m.start()] == "^":
             continue
         if _CODE_AFTER.match(text, m.end()) or _CODE_BEFORE.search(text, max(m.start() - 2, 0), m.start()):
             continue
