@@ -203,17 +203,15 @@ def lexicon_hits(doc: Doc, quoted: Sequence[tuple[int, int]], text: str | None =
     return hits
 
 
-_TO_FOR = frozenset({"to", "for"})
-_NORMAL = "normal"
+_TO_FOR = frozenset({_TO, _ids["for"]})
+_NORMAL = _ids["normal"]
 
 
 def _normal_to_feel(v: DocView, end: int) -> bool:
     """Whether a match ending in "normal" at token ``end - 1`` goes on to say what is normal
     ("completely normal to feel worried", "normal for you to want"): a feeling called normal is
     validated, not dismissed, as "that's completely normal in a new build" dismisses a fault."""
-    if end >= len(v) or v.text[v.idx[end - 1]:v.ends[end - 1]].lower() != _NORMAL:
-        return False
-    return v.text[v.idx[end]:v.ends[end]].lower() in _TO_FOR
+    return end < len(v) and v.lower[end - 1] == _NORMAL and v.lower[end] in _TO_FOR
 
 
 def _names_the_concern(v: DocView, i: int) -> bool:

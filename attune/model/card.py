@@ -217,11 +217,15 @@ def _selection(criterion: str) -> str:
     return f"grouped {how} (criterion: the {what})"
 
 
+_COMPARED_TITLES = (("qwk", "QW kappa"), ("spearman", "Spearman"), ("pairwise_accuracy", "pairwise"),
+                    ("macro_f1", "macro-F1"), ("ece", "ECE"))
+"""The metrics set side by side with a baseline's, and their column titles."""
+
+
 def _comparison_section(evaluation: dict[str, Any], comparison: dict[str, Any]) -> str:
     """attune minus the strongest baseline per metric, with its bootstrap interval."""
     name = comparison["baseline"]
-    metrics = (("qwk", "QW kappa"), ("spearman", "Spearman"), ("pairwise_accuracy", "pairwise"),
-               ("macro_f1", "macro-F1"), ("ece", "ECE"))
+    metrics = _COMPARED_TITLES
     ours = evaluation["attune"]["per_dimension"]
     theirs = evaluation["baselines"][name]
     rows = [f"**attune minus `{name}`**, with 95% intervals from {comparison['resamples']} "
@@ -241,8 +245,7 @@ def _comparison_section(evaluation: dict[str, Any], comparison: dict[str, Any]) 
 
 def _cross_validated_section(cross: dict[str, Any]) -> str:
     """attune against the n-gram baseline out of fold on train+dev, with intervals."""
-    metrics = (("qwk", "QW kappa"), ("spearman", "Spearman"), ("pairwise_accuracy", "pairwise"),
-               ("macro_f1", "macro-F1"), ("ece", "ECE"))
+    metrics = _COMPARED_TITLES
     name = cross["baseline"]
     rows = [f"**Out of fold on train+dev** ({cross['items']} texts, grouped {cross['folds']}-fold "
             "cross-validation, `attune evaluate --cross-validate`): both systems refitted without "

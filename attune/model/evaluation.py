@@ -213,11 +213,12 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
     attune's figures here carry a small optimism that the baseline's fixed setting does not.
     """
     from joblib import Parallel, delayed
+    from scipy.special import softmax
     from sklearn.linear_model import LogisticRegression
 
     from .estimator import LevelClassifier, fit_temperature
     from .folds import FoldData, fold_matrices, grouped_splits
-    from .metrics import all_metrics, bootstrap_differences
+    from .metrics import bootstrap_differences
 
     groups = np.array([i["scenario_id"] for i in items])
     splits = grouped_splits(groups, folds)
@@ -225,10 +226,11 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
     data = FoldData(feats)  # each fold's n-gram vocabulary from its training rows
     n_dense = data.n_dense
     matrices = fold_matrices(data, splits)
+    labels = {dim: label_array(items, dim) for dim in DIMENSIONS}
 
     def fold(dim, k):
         train, held, X_train, X_held = matrices[k]
-        y = label_array(items, dim)
+        y = labels[dim]
         setting = {key: v for key, v in params[dim].items() if key in ("C", "class_weight", "ngram_weight")}
         clf = LevelClassifier(n_dense=n_dense, **setting).fit(X_train, y[train])
         logits = np.full((len(held), MAX_LEVEL + 1), -30.0)  # a level the fold never saw
@@ -243,7 +245,7 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
     out: dict[str, Any] = {"items": len(items), "folds": n_folds, "baseline": "ngram_lr",
                            "resamples": int(bootstrap), "per_dimension": {}}
     for dim in DIMENSIONS:
-        y = label_array(items, dim)
+        y = labels[dim]
         logits = np.zeros((len(items), MAX_LEVEL + 1))
         lr_proba = np.zeros_like(logits)
         for (d, k), (lg, pr) in zip(jobs, done):
@@ -252,13 +254,10 @@ def cross_validated_comparison(items: Sequence[dict[str, Any]], feats: Sequence[
         proba = np.zeros_like(logits)
         for k, (train, held) in enumerate(splits):
             # the temperature comes from the other folds' out-of-fold logits
-            t = fit_temperature(logits[train], y[train], LEVELS)
-            z = logits[held] / t
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            proba[held] = z / z.sum(axis=1, keepdims=True)
-        rounded = lambda m: {k: (round(v, 4) if isinstance(v, float) else v) for k, v in m.items()}
-        entry = {"attune": rounded(all_metrics(y, proba, groups)),
-                 "ngram_lr": rounded(all_metrics(y, lr_proba, groups))}
+            proba[held] = softmax(logits[held] / fit_temperature(logits[train], y[train], LEVELS),
+                                  axis=1)
+        entry = {"attune": score_metrics(y, proba @ LEVELS, groups, proba),
+                 "ngram_lr": score_metrics(y, lr_proba @ LEVELS, groups, lr_proba)}
         if bootstrap > 0:
             entry["intervals"] = {m: [round(lo, 4), round(hi, 4)] for m, (lo, hi) in
                                   bootstrap_differences(y, proba, lr_proba, groups, n=bootstrap).items()}
