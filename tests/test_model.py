@@ -199,6 +199,24 @@ def test_refit_factor_is_positive_and_deterministic():
     assert refit_factor(FixedMatrix(X, 3), y, groups, params, folds=3) == first
 
 
+def test_refit_factors_of_several_dimensions_equal_each_found_alone():
+    from attune.model.folds import FixedMatrix
+    from attune.model.training import refit_factor, refit_factors
+
+    clf, X = _fitted()
+    y = clf.predict(X)
+    y[::7] = (y[::7] + 1) % 4
+    other = y.copy()
+    other[::5] = (other[::5] + 2) % 4  # a second dimension's labels, noisier
+    groups = [f"s{k // 4}" for k in range(X.shape[0])]
+    params = {"a": {"C": 1.0, "class_weight": "balanced", "ngram_weight": 3.0},
+              "b": {"C": 0.3, "class_weight": None, "ngram_weight": 1.0}}
+    together = refit_factors(FixedMatrix(X, 3), {"a": y, "b": other}, groups, params, folds=3)
+    assert together == {"a": refit_factor(FixedMatrix(X, 3), y, groups, params["a"], folds=3),
+                        "b": refit_factor(FixedMatrix(X, 3), other, groups, params["b"], folds=3)}
+    assert together["a"] != together["b"]
+
+
 def test_bootstrap_intervals_separate_a_better_system_and_not_an_equal_one():
     from attune.model.metrics import bootstrap_differences
 

@@ -29,7 +29,7 @@ from .artifact import AttuneModel, library_versions, load_model, save_model
 from .card import write_card
 from .folds import FixedMatrix, FoldData, fold_matrices, grouped_splits
 from .estimator import LevelClassifier, fit_temperature
-from .metrics import all_metrics
+from .metrics import LEVELS
 from .rationale import fit_rationale_selector, rationale_manifest
 
 log = logging.getLogger(__name__)
@@ -85,8 +85,8 @@ def cv_criterion(y, expected, groups) -> float:
     return float(np.mean(scores))
 
 
-def select_params(data: FoldData | FixedMatrix, y, groups, folds: int = 5,
-                  n_jobs: int = 1) -> tuple[dict[str, Any], float, np.ndarray]:
+def select_params(data: FoldData | FixedMatrix, y, groups, folds: int = 5, n_jobs: int = 1,
+                  matrices: list[tuple] | None = None) -> tuple[dict[str, Any], float, np.ndarray]:
     """Pick C, class_weight and the n-gram weight by grouped cross-validation.
 
     The criterion is :func:`cv_criterion` of the out-of-fold expected levels: the mean of
@@ -96,10 +96,13 @@ def select_params(data: FoldData | FixedMatrix, y, groups, folds: int = 5,
     are read as new texts are. Ties keep the first (simplest) setting, so the choice is
     deterministic. Returns the setting, its score and its out-of-fold logits (which calibrate
     the final model).
+
+    ``matrices``, the :func:`~attune.model.folds.fold_matrices` of ``data`` for the grouped
+    splits of ``groups``, saves building them again when several dimensions share the rows.
     """
     from joblib import Parallel, delayed
 
-    folds_ = fold_matrices(data, grouped_splits(groups, folds))
+    folds_ = matrices if matrices is not None else fold_matrices(data, grouped_splits(groups, folds))
     n_dense = data.n_dense
     weights = NGRAM_WEIGHTS if data.has_ngrams else (0.0,)
     grid = [{"C": C, "class_weight": cw, "ngram_weight": w}
@@ -131,7 +134,17 @@ def refit_factor(data: FoldData | FixedMatrix, y, groups, params: dict[str, Any]
     factor repeats the procedure one level down: in each outer fold, a temperature fitted by
     inner cross-validation calibrates a model refitted on the outer training part, and the
     factor is the extra temperature that the outer held-out rows ask of it.
+
+    One dimension's factor; :func:`refit_factors` finds several dimensions' at once.
     """
+    return refit_factors(data, {"": y}, groups, {"": params}, folds, n_jobs)[""]
+
+
+def refit_factors(data: FoldData | FixedMatrix, labels: dict[str, np.ndarray], groups,
+                  params: dict[str, dict[str, Any]], folds: int = 5, n_jobs: int = 1) -> dict[str, float]:
+    """:func:`refit_factor` for several dimensions (``labels`` and ``params`` keyed alike) on
+    the same rows: each outer fold builds its nested fold matrices once for all of them, the
+    costly part, instead of once per dimension."""
     from joblib import Parallel, delayed
 
     groups = np.asarray(groups)
@@ -140,21 +153,27 @@ def refit_factor(data: FoldData | FixedMatrix, y, groups, params: dict[str, Any]
 
     def outer(tr, va):
         X_tr, X_va = data.matrices(tr, va)
-        clf = LevelClassifier(n_dense=n_dense, **params).fit(X_tr, y[tr])
-        present = clf.classes_.astype(int)
-        inner = _cv_logits(fold_matrices(data, grouped_splits(groups[tr], len(splits)), rows=tr),
-                           y[tr], n_dense, params)
-        clf.calibrate(_finite(inner[:, present]), y[tr])
-        out = np.full((len(va), MAX_LEVEL + 1), -np.inf)
-        out[:, present] = clf.decision_logits(X_va) / clf.temperature_
+        inner_folds = fold_matrices(data, grouped_splits(groups[tr], len(splits)), rows=tr)
+        out = {}
+        for key, y in labels.items():
+            clf = LevelClassifier(n_dense=n_dense, **params[key]).fit(X_tr, y[tr])
+            present = clf.classes_.astype(int)
+            inner = _cv_logits(inner_folds, y[tr], n_dense, params[key])
+            clf.calibrate(_finite(inner[:, present]), y[tr])
+            logits = np.full((len(va), MAX_LEVEL + 1), -np.inf)
+            logits[:, present] = clf.decision_logits(X_va) / clf.temperature_
+            out[key] = logits
         return out
 
-    held_out = np.full((len(y), MAX_LEVEL + 1), -np.inf)
-    for (_, va), logits in zip(splits, Parallel(n_jobs=n_jobs)(
-            delayed(outer)(tr, va) for tr, va in splits)):
-        held_out[va] = logits
-    levels = np.unique(y)
-    return fit_temperature(_finite(held_out[:, levels.astype(int)]), y, levels)
+    done = Parallel(n_jobs=n_jobs)(delayed(outer)(tr, va) for tr, va in splits)
+    factors = {}
+    for key, y in labels.items():
+        held_out = np.full((len(y), MAX_LEVEL + 1), -np.inf)
+        for (_, va), logits in zip(splits, done):
+            held_out[va] = logits[key]
+        levels = np.unique(y)
+        factors[key] = fit_temperature(_finite(held_out[:, levels.astype(int)]), y, levels)
+    return factors
 
 
 def train(
@@ -199,22 +218,28 @@ def _train(data, out_dir, spacy_model, folds, name, ngrams, n_jobs) -> dict[str,
     n_dense = len(model.feature_names)
     cv_data = FoldData(F_fit, ngrams=vectorizer is not None)
     groups = [i["scenario_id"] for i in fit_items]
-    params, cv = {}, {}
+    # the folds depend on the scenarios alone: their matrices are built once for every dimension
+    matrices = fold_matrices(cv_data, grouped_splits(groups, folds))
+    labels = {dim: label_array(fit_items, dim) for dim in DIMENSIONS}
+    params, cv, oof = {}, {}, {}
     for dim in DIMENSIONS:
-        y = label_array(fit_items, dim)
-        best, score, oof = select_params(cv_data, y, groups, folds, n_jobs=n_jobs)
+        params[dim], score, oof[dim] = select_params(cv_data, labels[dim], groups, folds,
+                                                     n_jobs=n_jobs, matrices=matrices)
         cv[dim] = round(score, 4)
-        clf = LevelClassifier(n_dense=n_dense, **best).fit(X_fit, y)
+        log.info("%s: %s cv score=%.3f", dim, params[dim], score)
+    del matrices
+    factors = refit_factors(cv_data, labels, groups, params, folds, n_jobs)
+    for dim in DIMENSIONS:
+        y = labels[dim]
+        clf = LevelClassifier(n_dense=n_dense, **params[dim]).fit(X_fit, y)
         # calibrate: a temperature fitted on the out-of-fold logits of the chosen setting,
         # softened for a model fitted on all the rows (see refit_factor)
         present = clf.classes_.astype(int)
-        factor = refit_factor(cv_data, y, groups, best, folds, n_jobs)
-        clf.calibrate(_finite(oof[:, present]), y, factor)
-        params[dim] = best | {"temperature": round(clf.temperature_, 3),
-                              "refit_factor": round(factor, 3)}
+        clf.calibrate(_finite(oof[dim][:, present]), y, factors[dim])
+        params[dim] = params[dim] | {"temperature": round(clf.temperature_, 3),
+                                     "refit_factor": round(factors[dim], 3)}
         model.estimators[dim] = clf
-        log.info("%s: %s cv score=%.3f temperature=%.2f (refit factor %.3f)", dim, best, score,
-                 clf.temperature_, factor)
+        log.info("%s: temperature=%.2f (refit factor %.3f)", dim, clf.temperature_, factors[dim])
     model.rationale = fit_rationale_selector(model, fit_items, F_fit, folds, n_jobs=n_jobs, X=X_fit)
     metrics = evaluate_items(model, test_items, model.matrix(F_test)) if test_items else {}
     manifest = {
@@ -244,14 +269,16 @@ def _train(data, out_dir, spacy_model, folds, name, ngrams, n_jobs) -> dict[str,
 def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
                    nlp=None) -> dict[str, Any]:
     """Metrics of ``model`` on labelled ``items``, per dimension and averaged."""
+    from .evaluation import score_metrics
+
     if X is None:
         X = model.matrix(featurize(items, nlp or load_pipeline()))
+
     groups = [i["scenario_id"] for i in items]
     per_dim = {}
     for dim in DIMENSIONS:
         proba = model.estimators[dim].level_proba(X)
-        per_dim[dim] = {k: (round(v, 4) if isinstance(v, float) else v)
-                        for k, v in all_metrics(label_array(items, dim), proba, groups).items()}
+        per_dim[dim] = score_metrics(label_array(items, dim), proba @ LEVELS, groups, proba)
     keys = ("spearman", "qwk", "macro_f1", "ece", "pairwise_accuracy")
     mean = {k: round(float(np.nanmean([per_dim[d][k] for d in DIMENSIONS])), 4) for k in keys}
     return {"per_dimension": per_dim, "mean": mean}
