@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from spacy.symbols import PROPN
+from spacy.strings import StringStore
+from spacy.symbols import NOUN, PROPN
 from spacy.tokens import Doc
 
 from ._lexicon import CONTEXT_FILE, matcher_for
@@ -47,6 +48,36 @@ class Signals:
     def emotion(self) -> int:
         """How much negative emotion the text carries, over all families."""
         return sum(map(self.families.get, EMOTION_FAMILIES, _ZEROS))
+
+
+_ids = StringStore()
+_LOAD_NOUNS = frozenset(_ids[w] for w in ("stress", "strain"))
+_LOAD_VERBS = frozenset(_ids[w] for w in ("put", "place", "exert", "apply", "add"))
+_ONTO = frozenset(_ids[w] for w in ("on", "onto"))
+_PEOPLE = frozenset(_ids[w] for w in (
+    "family", "staff", "team", "people", "customer", "parent", "child", "kid", "everyone",
+    "household", "relationship", "health", "mind", "nerve"))
+
+
+def _physical_load(v: DocView, start: int, end: int) -> bool:
+    """Whether the word [start, end) is "stress" or "strain" as a load on a thing: what a verb
+    such as "put" places on an object ("heavier bags put stress on the handles", "a lot of
+    strain on the zip"), not on a person or their life ("put so much stress on you", "on
+    your family"), which is a feeling."""
+    if end - start != 1 or v.lemma[start] not in _LOAD_NOUNS:
+        return False
+    verb = v.head[start]
+    for _ in range(3):  # up through "a lot of stress" to its verb
+        if v.lemma[verb] in _LOAD_VERBS or v.head[verb] == verb:
+            break
+        verb = v.head[verb]
+    if v.lemma[verb] not in _LOAD_VERBS:
+        return False
+    for prep in v.doc[verb].children:
+        if prep.lemma in _ONTO:
+            things = [t for t in prep.children if t.dep_ == "pobj"]
+            return bool(things) and all(t.pos == NOUN and t.lemma not in _PEOPLE for t in things)
+    return False
 
 
 # two capitals or more, not inside a word: (?<![\w'’])[A-Z]{2,}(?![\w'’]), written to start
@@ -89,7 +120,7 @@ def signals(doc: Doc, text: str | None = None, v: DocView | None = None) -> Sign
     matcher = matcher_for(doc.vocab, (CONTEXT_FILE,))
     text, idx, ends = v.text, v.idx, v.ends  # a match ends in a word, never in a whitespace token
     for family, start, end in matcher(doc, text):
-        if family != "stakes" and negated(v, start, end):
+        if family != "stakes" and (negated(v, start, end) or _physical_load(v, start, end)):
             continue
         lo, hi = idx[start], ends[end - 1]
         out.families[family] = out.families.get(family, 0) + 1
