@@ -7,8 +7,14 @@
 - data/raw/adjudication.jsonl: adjudicated labels for items whose passes differ by 2 or more
   on a dimension (id, dimension, label, note), when present.
 
+- data/raw/pass3/*.jsonl: a later blind re-reading of one dimension under a codebook
+  clarification that draws the line between two adjacent levels (id, dimension, readers: two
+  labels, why).
+
 Final label per dimension: the adjudicated label when there is one; otherwise the first pass
-(the passes agree within one point there). Splits are assigned per scenario and frozen: a
+(the passes agree within one point there). Then, where a third pass re-read the dimension, a
+final label on one side of the clarified line moves to the other side only when both readers
+put it there (:data:`CLARIFIED_LINES`). Splits are assigned per scenario and frozen: a
 scenario already in data/splits.json keeps its split; a new one gets one from a hash of its id
 (60% train, 15% dev, 25% test). Augmented items always go to train or dev. Scenarios linked
 by a near-duplicate text (word 5-gram Jaccard above 0.6) are put in one split.
@@ -28,6 +34,33 @@ DATA = ROOT / "data"
 DIMENSIONS = ["awareness", "turning_toward", "tolerance", "understanding", "non_defensiveness", "empathy"]
 FIELDS = ["id", "scenario_id", "kind", "channel", "industry", "customer_state", "context", "text",
           "labels", "rationales", "source", "hard_case", "note"]
+
+
+CLARIFIED_LINES = {"awareness": (0, 1)}
+"""The adjacent levels a third pass may move a label between, per dimension (CODEBOOK.md,
+"Awareness 0 or 1 in marketing and statements", 2026-11-23)."""
+
+
+def third_pass() -> dict[tuple[str, str], list[int]]:
+    """The third pass's two readers' labels, keyed by (id, dimension)."""
+    out = {}
+    for path in sorted((DATA / "raw" / "pass3").glob("*.jsonl")):
+        for row in read_jsonl(path):
+            out[(row["id"], row["dimension"])] = row["readers"]
+    return out
+
+
+def clarified(label: int, readers: list[int], line: tuple[int, int]) -> int:
+    """``label`` moved across the clarified ``line`` when both ``readers`` put it on the other
+    side; otherwise unchanged.
+
+    >>> clarified(1, [0, 0], (0, 1)), clarified(1, [0, 1], (0, 1)), clarified(2, [0, 0], (0, 1))
+    (0, 1, 2)
+    """
+    a, b = readers
+    if label in line and a == b and a in line and a != label:
+        return a
+    return label
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -94,6 +127,8 @@ def main() -> int:
     if adj_path.exists():
         for row in read_jsonl(adj_path):
             adjudicated[(row["id"], row["dimension"])] = row["label"]
+    third = third_pass()
+    moved = 0
     splits_path = DATA / "splits.json"
     splits = json.loads(splits_path.read_text()) if splits_path.exists() else {}
     unresolved = 0
@@ -106,6 +141,10 @@ def main() -> int:
                 final[d] = adjudicated[(item["id"], d)]
             elif second is not None and abs(second["labels"][d] - item["labels"][d]) >= 2:
                 unresolved += 1
+            if (item["id"], d) in third and d in CLARIFIED_LINES:
+                new = clarified(final[d], third[(item["id"], d)], CLARIFIED_LINES[d])
+                moved += new != final[d]
+                final[d] = new
         sid = item["scenario_id"]
         if sid not in splits:
             split = split_for(sid)
@@ -125,7 +164,8 @@ def main() -> int:
     splits_path.write_text(json.dumps(dict(sorted(splits.items())), indent=0) + "\n")
     counts = {s: sum(splits[i["scenario_id"]] == s for i in out) for s in ("train", "dev", "test")}
     print(f"{len(out)} items, {len({i['scenario_id'] for i in out})} scenarios, splits {counts}, "
-          f"{len(pass2)} second labels, {unresolved} disagreements >= 2 not yet adjudicated")
+          f"{len(pass2)} second labels, {unresolved} disagreements >= 2 not yet adjudicated, "
+          f"{len(third)} third-pass readings moving {moved} labels")
     return 0
 
 

@@ -20,6 +20,7 @@ from sklearn.metrics import cohen_kappa_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 DATA = ROOT / "data"
 DIMENSIONS = ["awareness", "turning_toward", "tolerance", "understanding", "non_defensiveness", "empathy"]
 
@@ -76,6 +77,42 @@ def agreement(corpus: list[dict]) -> tuple[str, dict]:
     return "\n".join(rows), summary
 
 
+def third_pass(corpus: list[dict]) -> str:
+    """The third pass, one bullet per re-read dimension: how many items, the two readers'
+    agreement with each other and with the labels they may move (pass 1 or adjudicated), and
+    how many labels moved, by split (see scripts/build_corpus.py)."""
+    from build_corpus import CLARIFIED_LINES, clarified, third_pass as readings
+
+    pass1 = {}
+    for path in sorted((DATA / "raw" / "pass1").glob("*.jsonl")):
+        for row in read_jsonl(path):
+            pass1[row["id"]] = row["labels"]
+    adj_path = DATA / "raw" / "adjudication.jsonl"
+    adjudicated = {(r["id"], r["dimension"]): r["label"] for r in read_jsonl(adj_path)} if adj_path.exists() else {}
+    split_of = {i["id"]: i["split"] for i in corpus}
+    third = readings()
+    bullets = []
+    for d in DIMENSIONS:
+        keys = sorted(k for k in third if k[1] == d)
+        if not keys:
+            continue
+        a = [third[k][0] for k in keys]
+        b = [third[k][1] for k in keys]
+        before = [adjudicated.get(k, pass1[k[0]][d]) for k in keys]
+        moved = Counter(split_of[k[0]] for k, was in zip(keys, before)
+                        if clarified(was, third[k], CLARIFIED_LINES[d]) != was)
+        lo, hi = CLARIFIED_LINES[d]
+        bullets.append(
+            f"- **{d}**, {len(keys)} items: the readers' kappa with each other "
+            f"{cohen_kappa_score(a, b, weights='quadratic', labels=[0, 1, 2, 3]):.3f} "
+            f"({100 * sum(x == y for x, y in zip(a, b)) / len(keys):.1f}% exact), with the earlier "
+            f"labels {cohen_kappa_score(a, before, weights='quadratic', labels=[0, 1, 2, 3]):.3f} and "
+            f"{cohen_kappa_score(b, before, weights='quadratic', labels=[0, 1, 2, 3]):.3f}; "
+            f"{sum(moved.values())} labels moved between {lo} and {hi} (train {moved['train']}, "
+            f"dev {moved['dev']}, test {moved['test']}).")
+    return "\n".join(bullets) if bullets else "- none"
+
+
 def rationale_f1(items: list[dict], second: dict[str, dict], dimension: str) -> float:
     """Token F1 between the second pass's rationales and the corpus rationales, measured as
     ``attune evaluate`` measures evidence (:func:`attune.model.evaluation.token_f1`, averaged
@@ -125,6 +162,7 @@ def main() -> int:
         "hard_table": table(Counter(i["hard_case"] for i in corpus if i.get("hard_case")), n, "hard case"),
         "label_table": "\n".join(dist),
         "agreement_table": agree_table,
+        "third_pass": third_pass(corpus),
         "n_double": agree.get("n", 0),
     }
     template = (ROOT / "scripts" / "data_card_template.md").read_text(encoding="utf-8")

@@ -106,3 +106,26 @@ def test_read_labelled_reports_bad_rows(tmp_path):
     missing.write_text("text,awareness\nhello,1\n")
     with pytest.raises(DataError, match="turning_toward"):
         read_labelled(missing)
+
+
+def test_third_pass_readings_are_applied_to_the_corpus(corpus):
+    """Where both third-pass readers put an item on one side of a clarified line and its label
+    is on that line, the corpus label is theirs (scripts/build_corpus.py was run)."""
+    import json
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from build_corpus import CLARIFIED_LINES
+
+    by_id = {i["id"]: i for i in corpus}
+    rows = [json.loads(line) for path in sorted((ROOT / "data" / "raw" / "pass3").glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert rows, "no third pass"
+    for row in rows:
+        assert row["id"] in by_id and row["dimension"] in CLARIFIED_LINES
+        a, b = row["readers"]
+        assert a in range(4) and b in range(4)
+        line = CLARIFIED_LINES[row["dimension"]]
+        label = by_id[row["id"]]["labels"][row["dimension"]]
+        if a == b and a in line and label in line:
+            assert label == a, row["id"]

@@ -153,7 +153,7 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     quoted = quoted_ranges(text)
     hits = _cues.lexicon_hits(doc, quoted, text, v)
     # the reply's own emotion words matter only against a customer message
-    reply_signals = signals(doc, text, v) if ctx is not None else None
+    reply_signals = signals(doc, text, v, reply=True) if ctx is not None else None
 
     _cues.apology_hits(doc, v, quoted, hits)
     _cues.commitment_hits(doc, v, quoted, hits)
@@ -215,6 +215,9 @@ def extract(doc: Doc, context: "Doc | ContextInfo | None" = None, text: str | No
     return Features(values=values, hits=hits, grams=ngrams(v), units=clause_units(v), english=english)
 
 
+_NOT_WRITERS_EMOTION = frozenset({"nobody", "no one"})
+
+
 def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, hits) -> None:
     """Cues that compare the reply with the customer's message."""
     if ctx is None:
@@ -233,8 +236,11 @@ def _context_cues(text: str, ctx: Signals | None, mine: Signals | None, quoted, 
     if not ctx.count("repetition"):
         hits.pop("repetition_noticed", None)
     if ctx.emotion == 0 and ctx.count("pleasure") == 0:
+        # "nobody" and "no one" mark a customer's frustration ("nobody called back"); in a
+        # reply to a calm message they are not emotion the writer brings in
         unprompted = hits.get("emotion_named", []) + [
-            sp for fam in feelings for sp in mine.spans.get(fam, ())
+            (s, e) for fam in feelings for s, e in mine.spans.get(fam, ())
+            if text[s:e].lower() not in _NOT_WRITERS_EMOTION
         ]
         if unprompted:
             hits["emotion_unprompted"] = sorted(set(unprompted))

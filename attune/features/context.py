@@ -80,6 +80,22 @@ def _physical_load(v: DocView, start: int, end: int) -> bool:
     return False
 
 
+_AFRAID = _ids["afraid"]
+_FEAR_OF = frozenset(_ids[w] for w in ("of", "for"))
+_FIRST_PERSON = frozenset(_ids[w] for w in ("i", "we"))
+
+
+def _hedge(v: DocView, start: int, end: int) -> bool:
+    """Whether the word [start, end) is the "afraid" of a writer's "I'm afraid we can't" or
+    "I'm afraid not": a softener, not fear (fear is "afraid of" or "for")."""
+    if end - start != 1 or v.lemma[start] != _AFRAID:
+        return False
+    be = v.head[start]
+    if not any(v.lower[t] in _FIRST_PERSON and v.head[t] == be for t in range(max(be - 3, 0), be)):
+        return False
+    return not any(t.lemma in _FEAR_OF for t in v.doc[start].children)
+
+
 # two capitals or more, not inside a word: (?<![\w'’])[A-Z]{2,}(?![\w'’]), written to start
 # with a character class, which the regex engine finds by a fast scan
 _CAPS = re.compile(r"[A-Z](?<![\w'’][A-Z])[A-Z]+(?![\w'’])")
@@ -111,16 +127,19 @@ def caps_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def signals(doc: Doc, text: str | None = None, v: DocView | None = None) -> Signals:
+def signals(doc: Doc, text: str | None = None, v: DocView | None = None,
+            reply: bool = False) -> Signals:
     """Find emotion, stakes and repetition words in ``doc`` (negated ones do not count).
-    ``v`` is the ``DocView`` of ``doc``, when the caller has it."""
+    ``v`` is the ``DocView`` of ``doc``, when the caller has it. In a ``reply``, the writer's
+    "I'm afraid" is a softener, not fear (a customer's "I'm afraid I'll lose the flat" is)."""
     if v is None:
         v = view(doc, text)
     out = Signals()
     matcher = matcher_for(doc.vocab, (CONTEXT_FILE,))
     text, idx, ends = v.text, v.idx, v.ends  # a match ends in a word, never in a whitespace token
     for family, start, end in matcher(doc, text):
-        if family != "stakes" and (negated(v, start, end) or _physical_load(v, start, end)):
+        if family != "stakes" and (negated(v, start, end) or _physical_load(v, start, end)
+                                   or (reply and _hedge(v, start, end))):
             continue
         lo, hi = idx[start], ends[end - 1]
         out.families[family] = out.families.get(family, 0) + 1

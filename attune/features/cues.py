@@ -108,7 +108,20 @@ _NOT_NAMES = frozenset(
     {"The", "Team", "Customer", "Support", "Service", "Services", "Care", "Management", "Sent",
      "Regards", "Thanks", "Best", "Cheers", "Sincerely", "Yours", "Kind", "Warm", "Many",
      "Subject", "Hi", "Hello", "Dear", "All", "Your", "Our", "Unsubscribe", "Reply", "Order",
-     "Ps", "PS", "Sorry", "Please", "Note", "Call", "Visit", "Shop", "See", "Terms", "Happy"}
+     "Ps", "PS", "Sorry", "Please", "Note", "Call", "Visit", "Shop", "See", "Terms", "Happy",
+     "Love", "Hugs", "Mwah", "Everyone", "Xx", "Xoxo"}
+)
+# words that make a signed name an organisation, a team or a job title rather than a person
+_NOT_PERSON_WORDS = frozenset(
+    "Team Customer Support Service Services Care Management Ltd Limited Plc Inc Group Trust "
+    "Society Bank Insurance Energy Power Water Networks Fibre Broadband Mobile Airways Airlines "
+    "Rail Tours Trips Travel Holidays Hotels Hotel Estates Homes Home Pharmacy Dental Clinic "
+    "Surgery Practice Council Gym Yoga Studio Leisure Club Collective Press News Media "
+    "Motors Garage Grocer Pantry Kitchen Coffee Roasters Bakery Outfitters Store Shop Rescue "
+    "Fundraising Foundation Charity Academy School College University Engineering Security "
+    "Insights Quality Office Department Desk Centre Center Partners Solutions Senior Junior "
+    "Account Executive Manager Director Officer Head Lead Adviser Advisor Agent Assistant "
+    "Coordinator Specialist Representative".split()
 )
 _EMOJI = re.compile(
     "[\U0001F300-\U0001F5FF\U0001F600-\U0001F64F\U0001F680-\U0001F6FF\U0001F900-\U0001F9FF"
@@ -567,23 +580,50 @@ def _may_end_signed(text: str) -> bool:
     return bool(end) and (end[-1].isalpha() or end[-1] in ")'’-÷")
 
 
+def _not_a_person(name: str, text: str, before: int) -> bool:
+    """Whether a signed ``name`` is an organisation, a team or a title ("Greenbasket Customer
+    Care", "Senior Account Executive"): it has such a word, or it already appears in the text
+    before the sign-off (at ``before``) other than as the writer introducing themselves ("your
+    Greenbasket delivery", not "I'm Ana")."""
+    if any(w in _NOT_PERSON_WORDS for w in name.split()):
+        return True
+    at = text.find(name, 0, before)
+    while at >= 0:
+        lead = text[max(at - 12, 0):at].lower().rstrip()
+        if not (lead.endswith(_PERSON_BEFORE) or text.startswith(_PERSON_AFTER, at + len(name))):
+            return True
+        at = text.find(name, at + 1, before)
+    return False
+
+
+# how a person's name appears in their own text: "I'm Ken", "from Jo at", "Jo here"
+_PERSON_BEFORE = _INTRODUCTIONS + ("from", "it's", "it’s", "it is", "love", "with", "-", "—")
+_PERSON_AFTER = (" here", " from ", " at ", ",", " (")
+
+
 def signoff_hits(text: str, hits: Hits) -> None:
-    """A named person writing: a sign-off with a first name, or "my name is ..."."""
+    """A named person writing: a sign-off with a person's name (not a company's or a team's),
+    or "my name is ..."."""
     tail = _last_lines(text, 3)
-    found = False
+    found = under_company = False
     for start, line in reversed(tail if len(tail) > 1 else []):
         stripped = line.strip()
         if _CLOSINGS.match(stripped):
             break
+        if under_company and (stripped[-1] in ".!?:" or len(stripped.split()) > 6):
+            break  # above a company's name, only a line with just a name and a title signs
         m = _NAME_LINE.match(stripped)
         if m and len(stripped) <= 70 and m.group("name").split()[0] not in _NOT_NAMES:
+            if _not_a_person(m.group("name"), text, start):
+                under_company = True  # the company under a person's name: try the line above
+                continue
             offset = start + line.index(stripped)
             _add(hits, "human_voice", (offset + m.start("name"), offset + m.end("name")))
             found = True
             break
     if not found and _may_end_signed(text):
         m = _SIGNED_AT_START.match(text) or _SIGNED_AFTER.search(text)
-        if m and m.group("name") not in _NOT_NAMES:
+        if m and m.group("name") not in _NOT_NAMES and not _not_a_person(m.group("name"), text, m.start("name")):
             _add(hits, "human_voice", (m.start("name"), m.end("name")))
             found = True
     if not any(map(text.__contains__, _INTRODUCTIONS)):
