@@ -41,6 +41,12 @@ CLARIFIED_LINES = {"awareness": (0, 1)}
 "Awareness 0 or 1 in marketing and statements", 2026-11-23)."""
 
 
+def adjudicated_labels() -> dict[tuple[str, str], int]:
+    """The adjudicated labels, keyed by (id, dimension); empty when there are none."""
+    path = DATA / "raw" / "adjudication.jsonl"
+    return {(r["id"], r["dimension"]): r["label"] for r in read_jsonl(path)} if path.exists() else {}
+
+
 def third_pass() -> dict[tuple[str, str], list[int]]:
     """The third pass's two readers' labels, keyed by (id, dimension)."""
     out = {}
@@ -122,11 +128,7 @@ def main() -> int:
     for path in sorted((DATA / "raw" / "pass2").glob("*.jsonl")):
         for row in read_jsonl(path):
             pass2[row["id"]] = row
-    adjudicated = {}
-    adj_path = DATA / "raw" / "adjudication.jsonl"
-    if adj_path.exists():
-        for row in read_jsonl(adj_path):
-            adjudicated[(row["id"], row["dimension"])] = row["label"]
+    adjudicated = adjudicated_labels()
     third = third_pass()
     moved = 0
     splits_path = DATA / "splits.json"

@@ -37,11 +37,16 @@ def table(counter: Counter, total: int, name: str) -> str:
     return "\n".join(rows)
 
 
+def pass1_labels() -> dict[str, dict[str, int]]:
+    """The writers' (first pass) labels by item id."""
+    return {row["id"]: row["labels"] for path in sorted((DATA / "raw" / "pass1").glob("*.jsonl"))
+            for row in read_jsonl(path)}
+
+
 def agreement(corpus: list[dict]) -> tuple[str, dict]:
-    pass1 = {}
-    for path in sorted((DATA / "raw" / "pass1").glob("*.jsonl")):
-        for row in read_jsonl(path):
-            pass1[row["id"]] = row["labels"]
+    from build_corpus import adjudicated_labels
+
+    pass1 = pass1_labels()
     pass2 = {}
     rationales2 = {}
     for path in sorted((DATA / "raw" / "pass2").glob("*.jsonl")):
@@ -49,10 +54,7 @@ def agreement(corpus: list[dict]) -> tuple[str, dict]:
             pass2[row["id"]] = row["labels"]
             rationales2[row["id"]] = row.get("rationales", {})
     final = {i["id"]: i for i in corpus}
-    adjudicated = set()
-    adj_path = DATA / "raw" / "adjudication.jsonl"
-    if adj_path.exists():
-        adjudicated = {(r["id"], r["dimension"]) for r in read_jsonl(adj_path)}
+    adjudicated = set(adjudicated_labels())
     ids = sorted(set(pass1) & set(pass2))
     rows = ["| dimension | QW kappa | exact agreement | within one | disagreements of 2+ | adjudicated "
             "| rationale token F1, all / test |",
@@ -81,14 +83,10 @@ def third_pass(corpus: list[dict]) -> str:
     """The third pass, one bullet per re-read dimension: how many items, the two readers'
     agreement with each other and with the labels they may move (pass 1 or adjudicated), and
     how many labels moved, by split (see scripts/build_corpus.py)."""
-    from build_corpus import CLARIFIED_LINES, clarified, third_pass as readings
+    from build_corpus import CLARIFIED_LINES, adjudicated_labels, clarified, third_pass as readings
 
-    pass1 = {}
-    for path in sorted((DATA / "raw" / "pass1").glob("*.jsonl")):
-        for row in read_jsonl(path):
-            pass1[row["id"]] = row["labels"]
-    adj_path = DATA / "raw" / "adjudication.jsonl"
-    adjudicated = {(r["id"], r["dimension"]): r["label"] for r in read_jsonl(adj_path)} if adj_path.exists() else {}
+    pass1 = pass1_labels()
+    adjudicated = adjudicated_labels()
     split_of = {i["id"]: i["split"] for i in corpus}
     third = readings()
     bullets = []

@@ -580,6 +580,11 @@ def _may_end_signed(text: str) -> bool:
     return bool(end) and (end[-1].isalpha() or end[-1] in ")'’-÷")
 
 
+# how a person's name appears in their own text: "I'm Ken", "from Jo at", "Jo here"
+_PERSON_BEFORE = _INTRODUCTIONS + ("from", "it's", "it’s", "it is", "love", "with", "-", "—")
+_PERSON_AFTER = (" here", " from ", " at ", ",", " (")
+
+
 def _not_a_person(name: str, text: str, before: int) -> bool:
     """Whether a signed ``name`` is an organisation, a team or a title ("Greenbasket Customer
     Care", "Senior Account Executive"): it has such a word, or it already appears in the text
@@ -595,10 +600,6 @@ def _not_a_person(name: str, text: str, before: int) -> bool:
         at = text.find(name, at + 1, before)
     return False
 
-
-# how a person's name appears in their own text: "I'm Ken", "from Jo at", "Jo here"
-_PERSON_BEFORE = _INTRODUCTIONS + ("from", "it's", "it’s", "it is", "love", "with", "-", "—")
-_PERSON_AFTER = (" here", " from ", " at ", ",", " (")
 
 
 def signoff_hits(text: str, hits: Hits) -> None:

@@ -273,7 +273,6 @@ def evaluate_items(model: AttuneModel, items: Sequence[dict[str, Any]], X=None,
 
     if X is None:
         X = model.matrix(featurize(items, nlp or load_pipeline()))
-
     groups = [i["scenario_id"] for i in items]
     per_dim = {}
     for dim in DIMENSIONS:
